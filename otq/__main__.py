@@ -1,0 +1,5 @@
+"""Allow ``python -m otq``."""
+
+from otq.cli import main
+
+raise SystemExit(main())

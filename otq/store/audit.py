@@ -1,0 +1,114 @@
+"""The hash-chained audit log beside the store (``<store>.audit.jsonl``).
+
+One JSON line per commit: who, when, what, and each record before and after. Each line
+carries the hash of the previous line, so editing or deleting any line breaks the chain
+from there on, and ``verify`` names the first broken line. The log holds PHI (it has to,
+to say what changed) and so lives beside the store with the store's permissions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+GENESIS = "0" * 64
+
+
+def entry_hash(entry: dict[str, Any]) -> str:
+    """SHA-256 over the canonical JSON of an entry without its own hash."""
+    body = {k: v for k, v in entry.items() if k != "hash"}
+    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _last_line(path: Path) -> bytes | None:
+    """The last complete line of a file, read from the end in growing chunks."""
+    try:
+        with path.open("rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            end = fh.tell()
+            if end == 0:
+                return None
+            chunk = 4096
+            while True:
+                start = max(0, end - chunk)
+                fh.seek(start)
+                data = fh.read(end - start).rstrip(b"\n")
+                nl = data.rfind(b"\n")
+                if nl >= 0 or start == 0:
+                    return data[nl + 1:]
+                chunk *= 4
+    except FileNotFoundError:
+        return None
+
+
+@dataclass
+class AuditLog:
+    """Append-only, hash-chained log of every change. Append only while holding the store lock."""
+
+    path: Path
+
+    def last(self) -> dict[str, Any] | None:
+        """The newest entry, or None for an empty log."""
+        line = _last_line(self.path)
+        if not line:
+            return None
+        try:
+            return orjson.loads(line)
+        except orjson.JSONDecodeError:
+            return None
+
+    def append(self, *, at: str, user: str, action: str, changes: list[dict[str, Any]]) -> dict:
+        """Add one entry chained to the previous one, fsync'd before returning."""
+        prev = self.last()
+        entry = {
+            "seq": (prev["seq"] + 1) if prev else 1,
+            "at": at,
+            "user": user,
+            "action": action,
+            "changes": changes,
+            "prev": prev["hash"] if prev else GENESIS,
+        }
+        entry["hash"] = entry_hash(entry)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o660)
+        try:
+            os.write(fd, orjson.dumps(entry) + b"\n")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return entry
+
+    def entries(self) -> Iterator[dict[str, Any]]:
+        """Every entry, oldest first. A line that is not JSON yields ``{"_bad": line_no}``."""
+        try:
+            fh = self.path.open("rb")
+        except FileNotFoundError:
+            return
+        with fh:
+            for no, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    yield {"_bad": no}
+
+    def verify(self) -> tuple[bool, str]:
+        """Walk the chain. Returns (ok, message naming the first broken line if any)."""
+        prev = GENESIS
+        count = 0
+        for no, entry in enumerate(self.entries(), 1):
+            if "_bad" in entry:
+                return False, f"line {entry['_bad']}: not a valid audit entry"
+            if entry.get("prev") != prev:
+                return False, f"line {no} (seq {entry.get('seq')}): does not follow line {no - 1}"
+            if entry_hash(entry) != entry.get("hash"):
+                return False, f"line {no} (seq {entry.get('seq')}): content was edited"
+            prev = entry["hash"]
+            count = no
+        return True, f"{count} entries, chain intact"

@@ -1,0 +1,174 @@
+"""The file protocol every store write goes through: lock, re-read, atomic replace.
+
+TinyDB alone is not safe for several processes (torn files after a kill, lost updates,
+duplicate ids). So the data file is never written in place:
+
+1. an exclusive ``flock`` on a separate, stable ``<store>.lock`` (the data file itself is
+   replaced on every commit, so a lock on it would be a lock on a file nobody else opens);
+2. the caller re-reads the data if its stat signature changed;
+3. the new content goes to a temp file in the same folder, is fsync'd, ``os.replace``d over
+   the store, and the folder is fsync'd, so a crash leaves the old or the new file, never half;
+4. the file's mode and group are carried over to the new file.
+
+We write our own small ``flock`` wrapper instead of using ``filelock`` because waiters need
+to read who holds the lock ("waiting for ann (pid 4242)"), and filelock truncates the lock
+file on every acquire attempt, which would erase the holder's name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import socket
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from otq.errors import LockTimeoutError, StoreWriteError
+
+Signature = tuple[int, int, int]  # inode, size, mtime_ns
+
+
+def file_signature(path: Path) -> Signature | None:
+    """The (inode, size, mtime_ns) of a file, or None when it does not exist."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+@dataclass
+class StoreLock:
+    """An exclusive, blocking, inter-process lock on ``<store>.lock``.
+
+    Waiting is polite and visible: ``on_wait`` is called with the holder's description once
+    we start waiting, and after ``timeout`` seconds we give up with ``LockTimeoutError``.
+    A live lock is never broken: ``flock`` locks die with their process, so a crashed
+    holder frees the lock by itself and a stopped (SIGSTOP) one keeps it.
+    """
+
+    path: Path
+    user: str
+    timeout: float = 30.0
+    on_wait: Callable[[str], None] | None = None
+
+    def holder(self) -> str:
+        """Who holds (or last held) the lock, as written in the lock file."""
+        try:
+            return self.path.read_text(encoding="utf-8").strip() or "another session"
+        except OSError:
+            return "another session"
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Hold the lock for the duration of the ``with`` block."""
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o660)
+        except OSError as exc:
+            raise StoreWriteError(f"cannot open lock file {self.path}: {exc.strerror}") from None
+        try:
+            self._acquire(fd)
+            try:
+                # Tell waiters who we are. Truncate only once we own the lock.
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"{self.user} (pid {os.getpid()} on {socket.gethostname()})".encode(), 0)
+            except OSError:
+                pass  # a read-only lock file still locks; waiters just see less detail
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def _acquire(self, fd: int) -> None:
+        deadline = time.monotonic() + self.timeout
+        told = False
+        delay = 0.002
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise StoreWriteError(f"cannot lock {self.path}: {exc.strerror}") from None
+            if not told and self.on_wait is not None:
+                self.on_wait(f"waiting for {self.holder()}")
+                told = True
+            if time.monotonic() >= deadline:
+                raise LockTimeoutError(
+                    f"the store is locked by {self.holder()}; gave up after {self.timeout:.0f} s. "
+                    "Nothing was changed. Try again, or ask that user to finish."
+                )
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that a crash leaves the old or the new content.
+
+    Keeps the existing file's mode and group. On any failure the temp file is removed and
+    ``StoreWriteError`` says why (disk full, read-only, permission); the store is unchanged.
+    """
+    folder = path.parent
+    try:
+        old = os.stat(path)
+    except FileNotFoundError:
+        old = None
+    tmp_name = None
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            if old is not None:
+                os.fchmod(fd, old.st_mode & 0o7777)
+                with contextlib.suppress(PermissionError):
+                    os.fchown(fd, -1, old.st_gid)
+            else:
+                os.fchmod(fd, 0o660)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp_name, path)
+        tmp_name = None
+        _fsync_dir(folder)
+    except OSError as exc:
+        reason = {
+            errno.ENOSPC: "the disk is full",
+            errno.EDQUOT: "the disk quota is used up",
+            errno.EROFS: "the file system is read-only",
+            errno.EACCES: "permission denied",
+            errno.EPERM: "permission denied",
+        }.get(exc.errno, exc.strerror or str(exc))
+        raise StoreWriteError(f"could not save {path}: {reason}. Nothing was changed.") from None
+    finally:
+        if tmp_name is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+
+
+def remove_stale_temp_files(path: Path, older_than: float = 60.0) -> int:
+    """Delete temp files a killed writer left beside the store. Returns how many."""
+    removed = 0
+    now = time.time()
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if now - tmp.stat().st_mtime > older_than:
+                tmp.unlink()
+                removed += 1
+    return removed
