@@ -1,0 +1,227 @@
+"""Queue rows: what each queue lists, computed from the store and the scrubber.
+
+The queue files name filters, columns and actions; this module registers what those
+names mean. A queue's rows are cached per store state, so switching queues and
+filtering never re-reads the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from otq import queue_defs
+from otq.domain import (
+    Claim,
+    ClaimStatus,
+    Coverage,
+    Denial,
+    DenialStatus,
+    VerificationStatus,
+    Visit,
+    VisitStatus,
+    WorkItem,
+)
+from otq.queue_defs import QueueSpec
+from otq.services.scrubbing import all_findings
+from otq.services.session import Session
+from otq.text import safe_text
+
+ELIGIBILITY_WINDOW_DAYS = 7  # "upcoming" visits for the eligibility queue
+
+ACTIONS = ("open", "claim", "assign", "note", "snooze", "export", "appeal", "write_off",
+           "resubmit", "bill", "verify")
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One row of a queue: display cells plus what filtering and sorting need."""
+
+    subject_type: str
+    subject_id: str
+    cells: tuple[str, ...]
+    sort_values: tuple[Any, ...]
+    assignee: str
+    facets: dict[str, Any]
+    search_text: str
+
+
+# ------------------------------------------------------------------ lookups
+def work_items(session: Session) -> dict[str, WorkItem]:
+    """Work items by subject id (cached)."""
+    return session.cached("workitems-by-subject", lambda: {
+        w.subject_id: w for w in session.entities("workitems").values()})
+
+
+def _patient_name(session: Session, patient_id: str) -> str:
+    p = session.entity("patients", patient_id)
+    return safe_text(p.display_name) if p else "?"
+
+
+def _payer_id(session: Session, coverage_id: str) -> str:
+    c = session.entity("coverages", coverage_id)
+    return c.payer_id if c else ""
+
+
+def _next_visits(session: Session) -> dict[str, Visit]:
+    """The next scheduled visit per coverage, within the eligibility window."""
+
+    def build() -> dict[str, Visit]:
+        out: dict[str, Visit] = {}
+        end = session.today.add(days=ELIGIBILITY_WINDOW_DAYS)
+        for v in session.entities("visits").values():
+            if v.status is VisitStatus.SCHEDULED and session.today <= v.date_of_service <= end:
+                cur = out.get(v.coverage_id)
+                if cur is None or v.date_of_service < cur.date_of_service:
+                    out[v.coverage_id] = v
+        return out
+
+    return session.cached("next-visits", build)
+
+
+def _money(d: Decimal) -> str:
+    return f"{d:,.2f}"
+
+
+# -------------------------------------------------------- filters (predicates)
+Predicate = Callable[[Session, Any], bool]
+
+FILTERS: dict[str, tuple[str, Predicate]] = {
+    "coverage.unverified": ("coverage", lambda s, c: c.status is VerificationStatus.UNVERIFIED),
+    "coverage.visit_soon": ("coverage", lambda s, c: c.id in _next_visits(s)),
+    "visit.uncoded": ("visit", lambda s, v: v.status is VisitStatus.UNCODED
+                      and any(f.is_error for f in all_findings(s).get(v.id, ()))),
+    "claim.ready": ("claim", lambda s, c: c.status is ClaimStatus.READY),
+    "denial.open": ("denial", lambda s, d: d.status is DenialStatus.OPEN),
+}
+
+# ------------------------------------------------------------------ columns
+Column = Callable[[Session, Any], tuple[str, Any]]
+
+
+def _age(session: Session, date) -> tuple[str, Any]:
+    days = (session.today - date).days if date else 0
+    return str(days), days
+
+
+def _first_finding(s: Session, v: Visit) -> tuple[str, Any]:
+    errors = [f for f in all_findings(s).get(v.id, ()) if f.is_error]
+    return (errors[0].rule_id if errors else ""), (errors[0].rule_id if errors else "")
+
+
+COLUMNS: dict[str, dict[str, Column]] = {
+    "coverage": {
+        "next_visit": lambda s, c: (_next_visits(s)[c.id].date_of_service.isoformat(),
+                                    _next_visits(s)[c.id].date_of_service),
+        "patient": lambda s, c: (_patient_name(s, c.patient_id),) * 2,
+        "payer": lambda s, c: (c.payer_id,) * 2,
+        "member_id": lambda s, c: (safe_text(c.member_id),) * 2,
+        "status": lambda s, c: (c.status.value, c.status.value),
+    },
+    "visit": {
+        "dos": lambda s, v: (v.date_of_service.isoformat(), v.date_of_service),
+        "patient": lambda s, v: (_patient_name(s, v.patient_id),) * 2,
+        "payer": lambda s, v: (_payer_id(s, v.coverage_id),) * 2,
+        "errors": lambda s, v: (str(n := sum(f.is_error for f in all_findings(s).get(v.id, ()))), n),
+        "first_finding": _first_finding,
+        "provider": lambda s, v: ((p := s.entity("providers", v.provider_id))
+                                  and safe_text(p.last_name) or "?",) * 2,
+        "age": lambda s, v: _age(s, v.date_of_service),
+    },
+    "claim": {
+        "dos": lambda s, c: (c.date_of_service.isoformat(), c.date_of_service),
+        "patient": lambda s, c: (_patient_name(s, c.patient_id),) * 2,
+        "payer": lambda s, c: (c.payer_id,) * 2,
+        "pcn": lambda s, c: (c.patient_control_number,) * 2,
+        "lines": lambda s, c: (str(len(c.lines)), len(c.lines)),
+        "charge": lambda s, c: (_money(c.total_charge), c.total_charge),
+        "age": lambda s, c: _age(s, c.date_of_service),
+    },
+    "denial": {
+        "deadline": lambda s, d: (d.deadline.isoformat() if d.deadline else "-",
+                                  d.deadline.isoformat() if d.deadline else "9999"),
+        "patient": lambda s, d: ((c := s.entity("claims", d.claim_id))
+                                 and _patient_name(s, c.patient_id) or "?",) * 2,
+        "payer": lambda s, d: (d.payer_id,) * 2,
+        "reason": lambda s, d: (f"{d.group_code}-{d.carc}",) * 2,
+        "amount": lambda s, d: (_money(d.amount), d.amount),
+        "next_action": lambda s, d: (d.next_action.replace("_", " "),) * 2,
+        "age": lambda s, d: _age(s, d.denied_on),
+    },
+}
+for _cols in COLUMNS.values():
+    _cols["assignee"] = lambda s, x: ((w := work_items(s).get(x.id)) and w.assignee or "",) * 2
+
+ENTITY_TABLES = {"coverage": "coverages", "visit": "visits", "claim": "claims", "denial": "denials"}
+
+
+def _facets(session: Session, entity: str, obj: Any) -> dict[str, Any]:
+    """Values the ``/`` filter can test (payer:, age:, cpt:, rule:, ...)."""
+    if isinstance(obj, Visit):
+        return {"payer": _payer_id(session, obj.coverage_id),
+                "age": (session.today - obj.date_of_service).days,
+                "cpt": {ln.cpt for ln in obj.lines},
+                "rule": {f.rule_id for f in all_findings(session).get(obj.id, ())}}
+    if isinstance(obj, Claim):
+        return {"payer": obj.payer_id, "age": (session.today - obj.date_of_service).days,
+                "cpt": {ln.cpt for ln in obj.lines}}
+    if isinstance(obj, Denial):
+        return {"payer": obj.payer_id, "age": (session.today - obj.denied_on).days,
+                "carc": obj.carc, "group": obj.group_code}
+    if isinstance(obj, Coverage):
+        nv = _next_visits(session).get(obj.id)
+        return {"payer": obj.payer_id,
+                "age": (nv.date_of_service - session.today).days if nv else 0}
+    return {}
+
+
+def queue_rows(session: Session, spec: QueueSpec) -> list[QueueRow]:
+    """Every row of a queue, sorted as the spec says, without snoozed items (cached)."""
+
+    def build() -> list[QueueRow]:
+        objs = session.entities(ENTITY_TABLES[spec.entity]).values()
+        preds = [FILTERS[name][1] for name in spec.filters]
+        cols = [COLUMNS[spec.entity][c.id] for c in spec.columns]
+        items = work_items(session)
+        rows = []
+        for obj in objs:
+            if not all(p(session, obj) for p in preds):
+                continue
+            w = items.get(obj.id)
+            if w is not None and w.is_snoozed(session.today):
+                continue
+            values = [col(session, obj) for col in cols]
+            cells = tuple(str(v[0]) for v in values)
+            assignee = w.assignee if w else ""
+            rows.append(QueueRow(
+                subject_type=spec.entity, subject_id=obj.id, cells=cells,
+                sort_values=tuple(v[1] for v in values), assignee=assignee,
+                facets=_facets(session, spec.entity, obj),
+                search_text=" ".join(cells).lower(),
+            ))
+        index = {c.id: i for i, c in enumerate(spec.columns)}
+        for key in reversed(spec.sort):  # stable sorts, last key first
+            i = index[key.lstrip("-")]
+            rows.sort(key=lambda r, i=i: _sortable(r.sort_values[i]), reverse=key.startswith("-"))
+        return rows
+
+    return session.cached(f"rows:{spec.id}", build)
+
+
+def _sortable(value: Any) -> tuple[int, Any]:
+    # Mixed types (a date and a '-') must not make sort raise.
+    if isinstance(value, (int, float, Decimal)):
+        return (0, value)
+    return (1, str(value))
+
+
+def queue_counts(session: Session, specs: list[QueueSpec]) -> dict[str, int]:
+    """How many rows each queue has now."""
+    return {spec.id: len(queue_rows(session, spec)) for spec in specs}
+
+
+def check_queues(specs: list[QueueSpec]) -> list[str]:
+    """Problems with the names used in queue files (unknown filters, columns, actions)."""
+    return queue_defs.check(specs, filters=FILTERS, columns=COLUMNS, actions=ACTIONS)
