@@ -13,6 +13,7 @@ from otq.domain.codes import CodeInfo
 from otq.domain.payer import Payer, PayerProfile
 from otq.errors import ConfigError
 from otq.paths import reference_dir
+from otq.reference.rules_data import load_rule_data
 
 
 @dataclass(frozen=True)
@@ -112,4 +113,5 @@ def load_reference(folder: Path | None = None) -> Reference:
                 f"{folder / 'payers.toml'}: payers.{payer.id}.profile: "
                 f"no profile named {payer.profile_id!r}"
             )
-    return Reference(codes=_codes(folder / "codes.toml"), profiles=profiles, seed_payers=payers)
+    return Reference(codes=_codes(folder / "codes.toml"), profiles=profiles, seed_payers=payers,
+                     extra=load_rule_data(folder))

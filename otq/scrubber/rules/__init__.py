@@ -1,0 +1,5 @@
+"""The rule modules. Importing this package registers every rule in ``RULES``."""
+
+from otq.scrubber.rules import coding, documentation, identity, modifiers, sameday, units
+
+__all__ = ["coding", "documentation", "identity", "modifiers", "sameday", "units"]
