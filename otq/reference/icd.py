@@ -38,6 +38,7 @@ class IcdTable:
         self.path = path
         self._rows: dict[str, tuple[bool, str]] | None = None
         self._sorted: list[str] = []
+        self._memo: dict[object, tuple[bool, str] | None] = {}  # raw spelling -> row
 
     def _load(self) -> dict[str, tuple[bool, str]]:
         if self._rows is None:
@@ -61,7 +62,15 @@ class IcdTable:
 
     def lookup(self, code: object) -> tuple[bool, str] | None:
         """(billable, description) for a code, or None when it is not an ICD-10-CM code."""
-        return self._load().get(normalise(code))
+        try:
+            return self._memo[code]
+        except KeyError:
+            row = self._load().get(normalise(code))
+            if len(self._memo) < 100_000:
+                self._memo[code] = row
+            return row
+        except TypeError:  # unhashable junk is simply not a code
+            return None
 
     def is_valid(self, code: object) -> bool:
         """True for any ICD-10-CM category, subcategory or code."""

@@ -8,6 +8,7 @@ MBI (facts §5.1): 11 characters following CMS's position rules, never S L O I B
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from stdnum import luhn
 
@@ -21,8 +22,9 @@ MBI_FORBIDDEN = frozenset("SLOIBZ")
 _MBI_SHAPE = "C A AN N A AN N A A N N".split()
 
 
+@lru_cache(maxsize=8192)
 def npi_problem(npi: object) -> str | None:
-    """Why an NPI is not valid, or None when it is."""
+    """Why an NPI is not valid, or None when it is (cached: a store has few distinct NPIs)."""
     if not isinstance(npi, str) or not npi.strip():
         return "is missing"
     npi = npi.strip()
@@ -41,8 +43,9 @@ def normalise_mbi(value: str) -> str:
     return re.sub(r"[\s-]", "", value).upper()
 
 
+@lru_cache(maxsize=65536)
 def mbi_problem(value: object) -> str | None:
-    """Why a member id is not a valid MBI, or None when it is."""
+    """Why a member id is not a valid MBI, or None when it is (cached per distinct value)."""
     if not isinstance(value, str) or not value.strip():
         return "is missing"
     mbi = normalise_mbi(value)

@@ -21,6 +21,7 @@ class Subject:
     profile: PayerProfile | None
     provider: Provider | None
     practice: Practice | None
+    _same_day: list[Visit] | None = None
 
     @classmethod
     def of(cls, visit: Visit, ctx: ScrubContext) -> Subject:
@@ -30,6 +31,12 @@ class Subject:
         profile = ctx.profiles.get(payer.profile_id) if payer else None
         return cls(visit, ctx, ctx.patients.get(visit.patient_id), cov, payer, profile,
                    ctx.providers.get(visit.provider_id), ctx.practices.get(visit.practice_id))
+
+    def same_day(self) -> list[Visit]:
+        """The patient's other treated visits on this date (looked up once per scrub)."""
+        if self._same_day is None:
+            self._same_day = self.ctx.same_day_visits(self.visit)
+        return self._same_day
 
     @property
     def profile_id(self) -> str:

@@ -65,17 +65,10 @@ def timed_minutes(visit: Visit, codes: Mapping[str, CodeInfo]) -> dict[str, int]
     return out
 
 
-def expected_units(visit: Visit, profile: PayerProfile | None,
-                   codes: Mapping[str, CodeInfo]) -> dict[str, int]:
-    """Units each timed code on the visit should be billed with under the payer's method.
-
-    15-minute codes follow the profile's method (``cms`` pools, ``ama`` rounds per code);
-    codes with another time base (97550, 30 minutes) are always rounded on their own.
-    A code's catalogue ``max_units`` caps it: extra time belongs on its add-on code.
-    """
-    minutes = timed_minutes(visit, codes)
+def expected_for_minutes(minutes: Mapping[str, int], method: str,
+                         codes: Mapping[str, CodeInfo]) -> dict[str, int]:
+    """Expected units for documented minutes per timed code under ``method`` ("cms"/"ama")."""
     fifteen = {c: m for c, m in minutes.items() if codes[c].unit_minutes == 15}
-    method = profile.unit_method if profile is not None else "cms"
     out = cms_units(fifteen) if method == "cms" else ama_units(fifteen)
     for code, m in minutes.items():
         info = codes[code]
@@ -86,6 +79,31 @@ def expected_units(visit: Visit, profile: PayerProfile | None,
     return out
 
 
+def expected_units(visit: Visit, profile: PayerProfile | None,
+                   codes: Mapping[str, CodeInfo]) -> dict[str, int]:
+    """Units each timed code on the visit should be billed with under the payer's method.
+
+    15-minute codes follow the profile's method (``cms`` pools, ``ama`` rounds per code);
+    codes with another time base (97550, 30 minutes) are always rounded on their own.
+    A code's catalogue ``max_units`` caps it: extra time belongs on its add-on code.
+    """
+    method = profile.unit_method if profile is not None else "cms"
+    return expected_for_minutes(timed_minutes(visit, codes), method, codes)
+
+
+def working_text(minutes: Mapping[str, int], expected: Mapping[str, int], method: str,
+                 codes: Mapping[str, CodeInfo]) -> str:
+    """The working for already-computed minutes and expected units (see ``units_working``)."""
+    if not minutes:
+        return "no timed codes"
+    if method == "cms":
+        total = sum(m for c, m in minutes.items() if codes[c].unit_minutes == 15)
+        parts = ", ".join(f"{c} x{expected[c]}" for c in minutes)
+        return f"{total} timed min -> {sum(expected.values())} units: {parts}"
+    parts = ", ".join(f"{c} {m} min -> {expected[c]}" for c, m in minutes.items())
+    return f"per code: {parts}"
+
+
 def units_working(visit: Visit, profile: PayerProfile | None,
                   codes: Mapping[str, CodeInfo]) -> str:
     """The arithmetic behind the expected units, as the coding screen shows it.
@@ -93,14 +111,6 @@ def units_working(visit: Visit, profile: PayerProfile | None,
     e.g. ``40 timed min -> 3 units: 97110 x2, 97140 x1`` (CMS) or
     ``per code: 97110 33 min -> 2, 97140 7 min -> 0`` (AMA).
     """
-    minutes = timed_minutes(visit, codes)
-    if not minutes:
-        return "no timed codes"
-    expected = expected_units(visit, profile, codes)
     method = profile.unit_method if profile is not None else "cms"
-    if method == "cms":
-        total = sum(m for c, m in minutes.items() if codes[c].unit_minutes == 15)
-        parts = ", ".join(f"{c} x{expected[c]}" for c in minutes)
-        return f"{total} timed min -> {sum(expected.values())} units: {parts}"
-    parts = ", ".join(f"{c} {m} min -> {expected[c]}" for c, m in minutes.items())
-    return f"per code: {parts}"
+    minutes = timed_minutes(visit, codes)
+    return working_text(minutes, expected_for_minutes(minutes, method, codes), method, codes)

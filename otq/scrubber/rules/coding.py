@@ -133,7 +133,7 @@ def dx_not_billable(s: Subject):
 def addon_primary(s: Subject):
     """Add-on codes ('each additional 15 minutes') are only paid with their primary."""
     day = {ln.cpt for ln in s.visit.lines}
-    for other in s.ctx.same_day_visits(s.visit):
+    for other in s.same_day():
         day.update(ln.cpt for ln in other.lines)
     for i, ln in enumerate(s.visit.lines):
         info = s.ctx.codes.get(ln.cpt)

@@ -16,7 +16,7 @@ BYPASS = ("59",) + BYPASS_X
 
 def _day_codes(s: Subject) -> set[str]:
     codes = {ln.cpt for ln in s.visit.lines}
-    for other in s.ctx.same_day_visits(s.visit):
+    for other in s.same_day():
         codes.update(ln.cpt for ln in other.lines)
     return codes
 
@@ -73,7 +73,7 @@ def eval_duplicate(s: Subject):
     mine = [i for i, ln in enumerate(s.visit.lines) if ln.cpt in codes and codes[ln.cpt].is_evaluation]
     if not mine:
         return
-    others = [(o, ln) for o in s.ctx.same_day_visits(s.visit) for ln in o.lines
+    others = [(o, ln) for o in s.same_day() for ln in o.lines
               if ln.cpt in codes and codes[ln.cpt].is_evaluation]
     if len(mine) + len(others) < 2:
         return
@@ -103,7 +103,7 @@ def dup_line(s: Subject):
             seen[key] = i
     if not seen:
         return
-    for other in s.ctx.same_day_visits(s.visit):
+    for other in s.same_day():
         for ln in other.lines:
             key = (ln.cpt, tuple(sorted(ln.modifiers)))
             if key in seen:

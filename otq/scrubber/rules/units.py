@@ -9,7 +9,7 @@ from __future__ import annotations
 from otq.domain import Fix
 from otq.scrubber.registry import ERROR, Hit, line_label, line_span, rule
 from otq.scrubber.subject import Subject
-from otq.scrubber.units import expected_units, midpoint_units, timed_minutes, units_working
+from otq.scrubber.units import expected_for_minutes, midpoint_units, working_text
 
 
 def _has_minutes(minutes: object) -> bool:
@@ -33,36 +33,44 @@ def minutes_missing(s: Subject):
 def units_timed(s: Subject):
     """Covers upcoding, undercoding and under-timed (< 8 minute) lines in one finding."""
     codes, lines = s.ctx.codes, s.visit.lines
-    timed = [i for i, ln in enumerate(lines) if ln.cpt in codes and codes[ln.cpt].timed]
-    if not timed or s.profile is None or any(not _has_minutes(lines[i].minutes) for i in timed):
-        return  # MINUTES-MISSING / LINK-MISSING speak first: the arithmetic needs both
-    expected = expected_units(s.visit, s.profile, codes)
+    minutes: dict[str, int] = {}
     billed: dict[str, int] = {}
-    for i in timed:
-        u = lines[i].units
-        billed[lines[i].cpt] = billed.get(lines[i].cpt, 0) + (u if isinstance(u, int) else 0)
-    missing = [i for i in timed if not isinstance(lines[i].units, int)]
-    wrong = [c for c in expected if billed[c] != expected[c]]
-    zero = [i for i in timed if expected[lines[i].cpt] == 0]
-    if not wrong and not missing and not zero:
+    where: dict[str, list[int]] = {}
+    unbilled = set()
+    for i, ln in enumerate(lines):
+        info = codes.get(ln.cpt)
+        if info is None or not info.timed:
+            continue
+        if not _has_minutes(ln.minutes):
+            return  # MINUTES-MISSING speaks first: the arithmetic needs every timed minute
+        minutes[ln.cpt] = minutes.get(ln.cpt, 0) + ln.minutes
+        units = ln.units if isinstance(ln.units, int) else 0
+        if not isinstance(ln.units, int):
+            unbilled.add(ln.cpt)
+        billed[ln.cpt] = billed.get(ln.cpt, 0) + units
+        where.setdefault(ln.cpt, []).append(i)
+    if not minutes or s.profile is None:
+        return
+    method = s.profile.unit_method
+    expected = expected_for_minutes(minutes, method, codes)
+    bad = [c for c in minutes if billed[c] != expected[c] or c in unbilled or expected[c] == 0]
+    if not bad:
         return
     changes: list[dict] = []
-    for code in expected:
-        idxs = [i for i in timed if lines[i].cpt == code]
+    for code in minutes:
+        idxs = where[code]
         if expected[code] == 0:
             changes += [{"op": "remove_line", "line": i} for i in idxs]
         elif len(idxs) == 1 and lines[idxs[0]].units != expected[code]:
             changes.append({"op": "set_units", "line": idxs[0], "units": expected[code]})
-    method = "CMS pooled 8-minute rule" if s.profile.unit_method == "cms" else "AMA per-code rule"
-    mins = timed_minutes(s.visit, codes)
-    parts = [f"{c} {mins[c]} min: billed {billed[c]}, expected {expected[c]}" for c in expected
-             if billed[c] != expected[c] or c in {lines[i].cpt for i in missing + zero}]
-    fix = Fix("units from minutes", f"set units per the {method}", tuple(changes)) if changes else None
-    first = min(i for i in timed if lines[i].cpt in {p.split()[0] for p in parts})
-    yield Hit(f"timed units do not match the minutes under the {method} "
-              f"({units_working(s.visit, s.profile, codes)}): {'; '.join(parts)}"
+    name = "CMS pooled 8-minute rule" if method == "cms" else "AMA per-code rule"
+    parts = [f"{c} {minutes[c]} min: billed {billed[c]}, expected {expected[c]}" for c in bad]
+    zero = any(expected[c] == 0 for c in bad)
+    fix = Fix("units from minutes", f"set units per the {name}", tuple(changes)) if changes else None
+    yield Hit(f"timed units do not match the minutes under the {name} "
+              f"({working_text(minutes, expected, method, codes)}): {'; '.join(parts)}"
               + ("; a code with 0 expected units is not billed (keep its minutes in the note)"
-                 if zero else ""), f"lines[{first}].units", fix)
+                 if zero else ""), f"lines[{where[bad[0]][0]}].units", fix)
 
 
 @rule("UNITS-UNTIMED", ERROR, "an untimed (service-based) code billed with units other than 1",
@@ -109,7 +117,7 @@ def mue(s: Subject):
     if not table:
         return
     day_units: dict[str, int] = {}
-    for other in s.ctx.same_day_visits(s.visit):
+    for other in s.same_day():
         for ln in other.lines:
             if ln.cpt in table and isinstance(ln.units, int):
                 day_units[ln.cpt] = day_units.get(ln.cpt, 0) + ln.units
