@@ -1,0 +1,1 @@
+"""Adapters that read outside files (EHR exports) into plain, validated rows. No store access."""
