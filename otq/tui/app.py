@@ -1,0 +1,168 @@
+"""The otq Textual app: the composition of queue screens, detail, help and themes.
+
+Each queue is a Textual *mode* with its own ``QueueScreen``, so switching queues keeps
+every queue's cursor and filter. A one-second timer picks up other sessions' commits.
+Crashes never print local variables: see ``otq.crash``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from otq.crash import crash_message
+from otq.errors import OtqError
+from otq.queue_defs import QueueSpec, load_queue_specs
+from otq.services.queues import queue_counts
+from otq.services.session import Session
+from otq.tui.commands import AppCommands
+from otq.tui.screens.detail import DetailScreen
+from otq.tui.screens.help import HelpScreen, binding_rows
+from otq.tui.screens.queue import QueueScreen
+from otq.tui.theming import APP_VARIABLE_DEFAULTS, load_themes, pick_theme
+from otq.tui.widgets.status_bar import StatusBar
+
+STYLES = Path(__file__).parent / "styles"
+
+
+class OtqApp(App[None]):
+    """The otq work-queue app on one ``Session``.
+
+    ``specs`` defaults to the bundled queue files; ``clock`` (for the status line) and
+    ``theme`` are parameters so tests can freeze them. ``NO_COLOR`` selects otq-mono.
+    """
+
+    CSS_PATH = [STYLES / "app.tcss", STYLES / "queue.tcss", STYLES / "detail.tcss",
+                STYLES / "help.tcss"]
+    TITLE = "otq"
+    COMMANDS = {AppCommands}
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", key_display="?", id="app.help",
+                tooltip="List every key of this screen"),
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit otq"),
+        Binding("ctrl+p", "command_palette", "Commands", key_display="^p",
+                id="app.command-palette", tooltip="Open the command palette"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit-now",
+                tooltip="Quit otq from anywhere"),
+        Binding("ctrl+c", "help_quit", show=False, system=True),
+    ]
+
+    def __init__(self, session: Session, *, specs: list[QueueSpec] | None = None,
+                 clock: Callable[[], datetime] | None = None, theme: str | None = None,
+                 refresh_seconds: float = 1.0) -> None:
+        # Textual removes NO_COLOR from the environment while it starts, so look first.
+        no_color = os.environ.get("NO_COLOR") is not None
+        specs = list(specs) if specs is not None else load_queue_specs()
+        if not specs:
+            raise OtqError("no queues are defined (queues/*.toml is empty).")
+        # Every queue is a mode; the first queue's mode is the one the app starts in.
+        self.DEFAULT_MODE = self._mode(specs[0].id)
+        super().__init__()
+        self.session = session
+        self.specs = specs
+        self.clock = clock or datetime.now
+        self.refresh_seconds = refresh_seconds
+        self.animation_level = "none"
+        themes = load_themes()
+        for t in themes:
+            self.register_theme(t)
+        self.otq_themes = [t.name for t in themes]
+        self.theme = pick_theme(self.otq_themes, no_color=no_color, requested=theme)
+        self.counts = queue_counts(session, self.specs)
+        # The first queue's screen is the default screen; the others are made on first use.
+        for spec in self.specs:
+            self.add_mode(self._mode(spec.id), lambda spec=spec: QueueScreen(spec))
+
+    @staticmethod
+    def _mode(spec_id: str) -> str:
+        return f"queue:{spec_id}"
+
+    def get_default_screen(self) -> Screen:
+        """The first queue, so the first paint is already a queue."""
+        return QueueScreen(self.specs[0])
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """otq's own theme variables, which theme files may override."""
+        return dict(APP_VARIABLE_DEFAULTS)
+
+    def on_mount(self) -> None:
+        """Start watching the store for other sessions' changes."""
+        self.set_interval(self.refresh_seconds, self.check_store)
+
+    # -------------------------------------------------------------- refresh
+    def check_store(self) -> None:
+        """Pick up other sessions' commits; tick the status-line clock."""
+        try:
+            changed = self.session.refresh()
+        except OtqError as exc:
+            self._status(str(exc), error=True)
+            return
+        if changed:
+            self.counts = queue_counts(self.session, self.specs)
+            reload = getattr(self.screen, "reload", None)
+            if reload is not None:
+                reload()
+        for bar in self.screen.query(StatusBar):
+            bar.tick()
+
+    def _status(self, message: str, *, error: bool = False) -> None:
+        for bar in self.screen.query(StatusBar):
+            bar.set_message(message, error=error)
+
+    # -------------------------------------------------------------- actions
+    def switch_queue(self, spec_id: str) -> None:
+        """Show the queue ``spec_id``."""
+        if any(s.id == spec_id for s in self.specs):
+            self.switch_mode(self._mode(spec_id))
+
+    def open_item(self, entity: str, subject_id: str) -> None:
+        """Open the detail of one queue item."""
+        self.push_screen(DetailScreen(entity, subject_id))
+
+    def action_help(self) -> None:
+        """Show every key of the current screen."""
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
+        title = getattr(getattr(screen, "spec", None), "title", None) or (
+            "item detail" if isinstance(screen, DetailScreen) else "this screen")
+        self.push_screen(HelpScreen(title, binding_rows(screen)))
+
+    # ------------------------------------------------------- crash handling
+    def _handle_exception(self, error: Exception) -> None:
+        """Exit on an unhandled error without printing locals or record contents.
+
+        Replaces Textual's handler, whose Rich traceback shows local variables (patient
+        data). The terminal gets one sentence; the crash log holds types and frames only.
+        """
+        self._return_code = 1
+        if self._exception is None:  # Pilot re-raises this in tests
+            self._exception = error
+            self._exception_event.set()
+        inner = getattr(error, "error", None)  # a WorkerFailed wraps the real error
+        cause = inner if isinstance(inner, BaseException) else error
+        self._exit_renderables.append(Text(f"otq: {crash_message(cause)}"))
+        self._close_messages_no_wait()
+
+    def _fatal_error(self) -> None:
+        """Never render Textual's traceback-with-locals; exit quietly instead."""
+        self._exit_renderables.append(Text("otq stopped because of an internal error."))
+        self._close_messages_no_wait()
+
+
+def run_tui(session: Session, *, specs: list[QueueSpec] | None = None) -> None:
+    """Run the otq TUI on ``session`` until the user quits.
+
+    After a crash (already reported in one line, without patient data) it exits with 1.
+    """
+    app = OtqApp(session, specs=specs)
+    app.run()
+    if app.return_code:
+        raise SystemExit(app.return_code)

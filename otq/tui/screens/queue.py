@@ -1,0 +1,188 @@
+"""One generic screen for every queue: tabs, the table, the ``/`` filter and the status line.
+
+Everything queue-specific (columns, rows, title) comes from the ``QueueSpec`` and the
+services layer, so a new ``queues/*.toml`` file needs no code here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from otq.queue_defs import QueueSpec
+from otq.services.queue_filter import apply_filter
+from otq.services.queues import queue_rows
+from otq.tui.commands import QueueCommands
+from otq.tui.widgets.queue_switcher import QueueSwitcher
+from otq.tui.widgets.queue_table import QueueTable
+from otq.tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from otq.tui.app import OtqApp
+
+FILTER_HINT = "filter: payer:medicare age:>30 mine cpt:97110 smith"
+
+
+def _switch_bindings() -> list[Binding]:
+    # Queue files choose their key; digits 1-9 are bound here and check_action hides
+    # the ones no queue uses, so remapping by id still works.
+    return [Binding(str(n), f"switch_key('{n}')", f"Queue {n}", show=False,
+                    id=f"queue.switch-{n}") for n in range(1, 10)]
+
+
+class QueueScreen(Screen, inherit_bindings=False):
+    """The rows of one queue (``spec``); keys switch queues, filter and open items."""
+
+    app: OtqApp
+
+    BINDINGS = [
+        *_switch_bindings(),
+        Binding("left_square_bracket", "previous_queue", "Prev", key_display="[",
+                id="queue.previous-queue", tooltip="Switch to the previous queue"),
+        Binding("right_square_bracket", "next_queue", "Next", key_display="]",
+                id="queue.next-queue", tooltip="Switch to the next queue"),
+        Binding("slash", "filter", "Filter", key_display="/", id="queue.filter",
+                tooltip="Filter rows (payer:medicare age:>30 mine ...)"),
+        Binding("escape", "clear_filter", "Clear", key_display="esc",
+                id="queue.clear-filter", tooltip="Clear the filter and show every row"),
+    ]
+    COMMANDS = {QueueCommands}
+
+    def __init__(self, spec: QueueSpec) -> None:
+        super().__init__(name=f"queue:{spec.id}")
+        self.spec = spec
+        self.filter_text = ""
+        self.all_rows: list = []
+
+    def compose(self) -> ComposeResult:
+        """Tabs, table, filter line (hidden until ``/``), status line and footer."""
+        app = self.app
+        yield QueueSwitcher(app.specs, self.spec.id, id="tabs")
+        yield QueueTable(self.spec.columns, id="table",
+                         empty_message=f"No items in {self.spec.title.lower()}.")
+        with Horizontal(id="filter-line"):
+            yield Static("/", id="filter-prompt")
+            yield Input(placeholder=FILTER_HINT, id="filter", compact=True)
+        yield StatusBar(app.session.user, app.session.store.path, app.clock, id="status")
+        yield Footer(compact=True, show_command_palette=False)
+
+    @property
+    def table(self) -> QueueTable:
+        """The queue table of this screen."""
+        return self.query_one(QueueTable)
+
+    def on_mount(self) -> None:
+        """Fill the table and give it the keyboard."""
+        self.query_one("#filter", Input).cursor_blink = False
+        self.reload()
+        self.table.focus()
+
+    def on_screen_resume(self) -> None:
+        """Coming back (from another queue or a detail): pick up any change since."""
+        self.reload()
+
+    def reload(self) -> None:
+        """Recompute counts and rows, keeping the cursor on the same item if it is still here."""
+        self.query_one(QueueSwitcher).update_counts(self.app.counts)
+        self.query_one(StatusBar).tick()
+        self.all_rows = queue_rows(self.app.session, self.spec)
+        self._show_rows()
+
+    def _show_rows(self) -> None:
+        table = self.table
+        current = table.current_row
+        rows, problems = apply_filter(self.all_rows, self.filter_text, self.app.session.user)
+        table.empty_message = ("No rows match the filter." if self.filter_text.strip()
+                               else f"No items in {self.spec.title.lower()}.")
+        table.set_rows(rows, keep_subject=current.subject_id if current else None)
+        self._update_position()
+        status = self.query_one(StatusBar)
+        if problems:
+            status.set_message("; ".join(problems), error=True)
+        elif self.filter_text.strip():
+            status.set_message(f"{len(rows)} of {len(self.all_rows)} rows match")
+        else:
+            status.set_message("")
+
+    def _update_position(self) -> None:
+        table = self.table
+        text = f"{table.cursor + 1}/{len(table.rows)}" if table.rows else "0/0"
+        self.query_one(QueueSwitcher).set_position(text)
+
+    # ------------------------------------------------------------ messages
+    @on(QueueTable.RowHighlighted)
+    def _row_highlighted(self, event: QueueTable.RowHighlighted) -> None:
+        self._update_position()
+
+    @on(QueueTable.RowSelected)
+    def _row_selected(self, event: QueueTable.RowSelected) -> None:
+        self.app.open_item(self.spec.entity, event.row.subject_id)
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value
+        self._show_rows()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        # Enter keeps the filter and goes back to the rows; an empty filter line closes.
+        if not event.value.strip():
+            self.query_one("#filter-line").display = False
+        self.table.focus()
+
+    # ------------------------------------------------------------- actions
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide digit keys no queue uses, and Esc when there is no filter to clear."""
+        if action == "switch_key":
+            return any(s.key == parameters[0] for s in self.app.specs)
+        if action == "clear_filter":
+            return bool(self.filter_text) or self.query_one("#filter-line").display
+        return True
+
+    def describe_binding(self, binding: Binding) -> str:
+        """The help text for a binding (switch keys name their queue)."""
+        if binding.action.startswith("switch_key"):
+            spec = next((s for s in self.app.specs if s.key == binding.key), None)
+            if spec is not None:
+                return f"Switch to {spec.title}"
+        return binding.tooltip or binding.description
+
+    def action_switch_key(self, key: str) -> None:
+        """Switch to the queue whose key is ``key``."""
+        spec = next((s for s in self.app.specs if s.key == key), None)
+        if spec is not None:
+            self.app.switch_queue(spec.id)
+
+    def _step_queue(self, step: int) -> None:
+        ids = [s.id for s in self.app.specs]
+        self.app.switch_queue(ids[(ids.index(self.spec.id) + step) % len(ids)])
+
+    def action_previous_queue(self) -> None:
+        """Switch to the previous queue (wrapping round)."""
+        self._step_queue(-1)
+
+    def action_next_queue(self) -> None:
+        """Switch to the next queue (wrapping round)."""
+        self._step_queue(1)
+
+    def action_filter(self) -> None:
+        """Open the filter line; rows narrow as you type."""
+        self.query_one("#filter-line").display = True
+        self.query_one("#filter", Input).focus()
+        self.refresh_bindings()
+
+    def action_clear_filter(self) -> None:
+        """Clear and close the filter line and show every row again."""
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        self.query_one("#filter-line").display = False
+        self.filter_text = ""
+        self._show_rows()
+        self.table.focus()
+        self.refresh_bindings()

@@ -1,0 +1,78 @@
+"""The tabs line: every queue with its key and live count, the current one marked."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual.widget import Widget
+
+from otq.queue_defs import QueueSpec
+from otq.text import safe_text
+
+
+def tab_labels(specs: Sequence[QueueSpec], counts: dict[str, int], width: int) -> list[str]:
+    """One label per queue that fits ``width`` cells together with the separators.
+
+    Tries the full titles first, then the short queue ids, then just key and count,
+    so at 80 columns every queue and its count stays visible.
+    """
+    def count(spec: QueueSpec) -> str:
+        n = counts.get(spec.id)
+        return "?" if n is None else str(n)
+
+    styles = (
+        lambda s: f"{s.key} {safe_text(s.title)} {count(s)}",
+        lambda s: f"{s.key} {safe_text(s.id).capitalize()} {count(s)}",
+        lambda s: f"{s.key}:{count(s)}",
+    )
+    labels: list[str] = []
+    for make in styles:
+        labels = [f" {make(s)} " for s in specs]
+        if sum(cell_len(x) for x in labels) + len(labels) - 1 <= width:
+            break
+    return labels
+
+
+class QueueSwitcher(Widget):
+    """One line of queue tabs (``1 Uncoded 12``) with the cursor position on the right."""
+
+    COMPONENT_CLASSES = {"queue-switcher--active", "queue-switcher--position"}
+
+    def __init__(self, specs: Sequence[QueueSpec], current: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.specs = list(specs)
+        self.current = current
+        self.counts: dict[str, int] = {}
+        self.position = ""
+
+    def update_counts(self, counts: dict[str, int]) -> None:
+        """Show new counts (repaints only when they changed)."""
+        if counts != self.counts:
+            self.counts = dict(counts)
+            self.refresh()
+
+    def set_position(self, text: str) -> None:
+        """Show where the cursor is, e.g. ``12/340``."""
+        if text != self.position:
+            self.position = text
+            self.refresh()
+
+    def render(self) -> Text:
+        """The tabs as plain text with the current queue in the active style."""
+        width = self.size.width
+        position = f" {self.position} " if self.position else ""
+        labels = tab_labels(self.specs, self.counts, max(width - cell_len(position), 0))
+        text = Text(no_wrap=True, overflow="ellipsis")
+        active = self.get_component_rich_style("queue-switcher--active", partial=True)
+        for i, (spec, label) in enumerate(zip(self.specs, labels, strict=True)):
+            if i:
+                text.append("\u2502" if self.app.console.encoding.lower().startswith("utf") else "|")
+            text.append(label, active if spec.id == self.current else None)
+        room = width - text.cell_len - cell_len(position)
+        if position and room >= 0:
+            text.append(" " * room)
+            text.append(position, self.get_component_rich_style("queue-switcher--position",
+                                                                partial=True))
+        return text
