@@ -18,12 +18,7 @@ from pathlib import Path
 import pendulum
 
 from otq.domain import Coverage, Patient, VerificationStatus, VisitStatus
-from otq.domain.eligibility import (
-    Appointment,
-    AppointmentStatus,
-    EligibilityCodes,
-    Verification,
-)
+from otq.domain.eligibility import Appointment, AppointmentStatus, EligibilityCodes, Verification
 from otq.importers.appointments_csv import read_appointments
 from otq.paths import reference_dir
 from otq.reference.catalogue import read_toml
@@ -267,8 +262,8 @@ def register_queue_filters(days: int = DEFAULT_DAYS, stale_days: int = DEFAULT_S
 
     def appointment(s: Session, c: Coverage) -> tuple[str, object]:
         p = row(s, c)
-        return ((f"{p.visit_date.isoformat()} {p.visit_time}".strip(),
-                 (p.visit_date.isoformat(), p.visit_time)) if p else ("-", ("9999", "")))
+        text = f"{p.visit_date.isoformat()} {p.visit_time}".strip() if p else "-"
+        return text, (text if p else "9999")
 
     queues.COLUMNS["coverage"]["appointment"] = appointment
     queues.COLUMNS["coverage"]["reason"] = lambda s, c: (

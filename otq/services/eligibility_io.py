@@ -95,6 +95,8 @@ def export_eligibility(session: Session, out_path: Path | str, *, days: int = DE
     used, when the queue is empty or any field can't travel in X12.
     """
     out_path = Path(out_path)
+    if not out_path.parent.is_dir():
+        raise OtqError(f"cannot write {out_path}: the folder {out_path.parent} does not exist")
     requests = eligibility_requests(session, days=days, stale_days=stale_days)
     if not requests:
         return EligibilityExport(out_path, 0, 0)

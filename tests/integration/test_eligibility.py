@@ -363,3 +363,14 @@ def test_verify_manually__refuses_bad_fields_and_stale_versions(session, tmp_pat
     with pytest.raises(ConflictError):
         verify_manually(session, cov.id, method="portal", reference="P2", representative="",
                         verified_on=TODAY, active=False, expected_version=stale)
+
+
+def test_export__empty_queue_or_missing_folder_writes_nothing_and_keeps_the_number(session,
+                                                                                  tmp_path):
+    out = tmp_path / "e.270"
+    assert export_eligibility(session, out).requests == 0 and not out.exists()
+    import_appointments(session, write_csv(tmp_path, SCHEDULE[:1]))
+    from otq.errors import OtqError
+    with pytest.raises(OtqError, match="does not exist"):
+        export_eligibility(session, tmp_path / "nope" / "e.270")
+    assert session.store.meta.get("counters", {}).get("isa", 0) == 0
