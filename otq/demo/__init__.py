@@ -1,0 +1,1 @@
+"""The demo practice: a seeded, deterministic generator of realistic OT billing data."""
