@@ -11,7 +11,7 @@ from otq.store import Put, Store, decode, encode
 from otq.tui.screens.detail import DetailScreen
 from otq.tui.screens.help import HelpScreen
 from otq.tui.screens.queue import QueueScreen
-from otq.tui.widgets.queue_switcher import QueueSwitcher
+from otq.tui.widgets.queue_switcher import QueueSwitcher, RowPosition
 from otq.tui.widgets.queue_table import QueueTable
 from otq.tui.widgets.status_bar import StatusBar
 
@@ -75,7 +75,7 @@ async def test_cursor__j_k_g_G_move_and_post_row_highlighted(make_app):
         await pilot.pause()
         assert table.cursor == 3  # clamped at the last row
         assert seen == [1, 2, 1, 3, 0, 1, 2, 3]
-        assert app.screen.query_one(QueueSwitcher).position == "4/4"
+        assert app.screen.query_one(RowPosition).position == "4/4"
 
 
 async def test_enter__opens_detail_and_escape_returns_to_same_row(make_app):

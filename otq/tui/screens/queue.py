@@ -19,7 +19,7 @@ from otq.queue_defs import QueueSpec
 from otq.services.queue_filter import apply_filter
 from otq.services.queues import queue_rows
 from otq.tui.commands import QueueCommands
-from otq.tui.widgets.queue_switcher import QueueSwitcher
+from otq.tui.widgets.queue_switcher import QueueSwitcher, RowPosition
 from otq.tui.widgets.queue_table import QueueTable
 from otq.tui.widgets.status_bar import StatusBar
 
@@ -63,7 +63,9 @@ class QueueScreen(Screen, inherit_bindings=False):
     def compose(self) -> ComposeResult:
         """Tabs, table, filter line (hidden until ``/``), status line and footer."""
         app = self.app
-        yield QueueSwitcher(app.specs, self.spec.id, id="tabs")
+        with Horizontal(id="tabs-line"):
+            yield QueueSwitcher(app.specs, self.spec.id, id="tabs")
+            yield RowPosition(id="position")
         yield QueueTable(self.spec.columns, id="table",
                          empty_message=f"No items in {self.spec.title.lower()}.")
         with Horizontal(id="filter-line"):
@@ -113,7 +115,7 @@ class QueueScreen(Screen, inherit_bindings=False):
     def _update_position(self) -> None:
         table = self.table
         text = f"{table.cursor + 1}/{len(table.rows)}" if table.rows else "0/0"
-        self.query_one(QueueSwitcher).set_position(text)
+        self.query_one(RowPosition).set_position(text)
 
     # ------------------------------------------------------------ messages
     @on(QueueTable.RowHighlighted)

@@ -36,16 +36,15 @@ def tab_labels(specs: Sequence[QueueSpec], counts: dict[str, int], width: int) -
 
 
 class QueueSwitcher(Widget):
-    """One line of queue tabs (``1 Uncoded 12``) with the cursor position on the right."""
+    """One line of queue tabs (``1 Uncoded 12``), the current queue in the active style."""
 
-    COMPONENT_CLASSES = {"queue-switcher--active", "queue-switcher--position"}
+    COMPONENT_CLASSES = {"queue-switcher--active"}
 
     def __init__(self, specs: Sequence[QueueSpec], current: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.specs = list(specs)
         self.current = current
         self.counts: dict[str, int] = {}
-        self.position = ""
 
     def update_counts(self, counts: dict[str, int]) -> None:
         """Show new counts (repaints only when they changed)."""
@@ -53,26 +52,32 @@ class QueueSwitcher(Widget):
             self.counts = dict(counts)
             self.refresh()
 
-    def set_position(self, text: str) -> None:
-        """Show where the cursor is, e.g. ``12/340``."""
-        if text != self.position:
-            self.position = text
-            self.refresh()
-
     def render(self) -> Text:
         """The tabs as plain text with the current queue in the active style."""
-        width = self.size.width
-        position = f" {self.position} " if self.position else ""
-        labels = tab_labels(self.specs, self.counts, max(width - cell_len(position), 0))
+        labels = tab_labels(self.specs, self.counts, self.size.width)
         text = Text(no_wrap=True, overflow="ellipsis")
         active = self.get_component_rich_style("queue-switcher--active", partial=True)
         for i, (spec, label) in enumerate(zip(self.specs, labels, strict=True)):
             if i:
                 text.append("\u2502" if self.app.console.encoding.lower().startswith("utf") else "|")
             text.append(label, active if spec.id == self.current else None)
-        room = width - text.cell_len - cell_len(position)
-        if position and room >= 0:
-            text.append(" " * room)
-            text.append(position, self.get_component_rich_style("queue-switcher--position",
-                                                                partial=True))
         return text
+
+
+class RowPosition(Widget):
+    """Where the cursor is (``12/340``). Its own small widget, so moving the cursor
+    repaints a dozen cells instead of the whole tabs line."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.position = ""
+
+    def set_position(self, text: str) -> None:
+        """Show ``text``, e.g. ``12/340`` (repaints only when it changed)."""
+        if text != self.position:
+            self.position = text
+            self.refresh()
+
+    def render(self) -> Text:
+        """The position, right-aligned."""
+        return Text(self.position, no_wrap=True, end="")
