@@ -109,6 +109,40 @@ def cmd_import_visits(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_appointments(args: argparse.Namespace) -> int:
+    from otq.services.eligibility import import_appointments
+
+    r = import_appointments(_session(args), args.file, dry_run=args.dry_run)
+    verb = "would import" if r.dry_run else "imported"
+    print(f"{verb} {args.file}: {r.created} new, {r.updated} updated, {r.unchanged} unchanged "
+          f"appointments; {r.patients_created} new patients, {r.coverages_created} new coverages")
+    return 0
+
+
+def cmd_import_eligibility(args: argparse.Namespace) -> int:
+    from otq.services.eligibility import import_eligibility
+
+    r = import_eligibility(_session(args), args.file, dry_run=args.dry_run)
+    verb = "would record" if r.dry_run else "recorded"
+    print(f"{verb} {args.file}: {r.active} active, {r.inactive} inactive, {r.rejected} rejected, "
+          f"{r.retry} to retry later, {r.changed} changed since the last check")
+    for note in r.notes:
+        print(f"  {note}")
+    return 0
+
+
+def cmd_export_eligibility(args: argparse.Namespace) -> int:
+    from otq.services.eligibility import export_eligibility
+
+    r = export_eligibility(_session(args), args.out, days=args.days)
+    if not r.requests:
+        print("nothing pending: no 270 written")
+    else:
+        print(f"wrote {r.path}: {r.requests} eligibility requests "
+              f"(interchange {r.interchange_control_number})")
+    return 0
+
+
 def cmd_queues_list(args: argparse.Namespace) -> int:
     from otq.queue_defs import load_queue_specs
     from otq.services.queues import queue_counts
@@ -231,12 +265,31 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("tui", cmd_tui, "open the work queues")
     _store_args(p)
 
-    imp = add("import", lambda a: _usage(imp), "import data: visits")
+    imp = add("import", lambda a: _usage(imp), "import data: visits, appointments, eligibility")
     isub = imp.add_subparsers(dest="what", metavar="WHAT")
     p = isub.add_parser("visits", help="import visits from an EHR CSV export")
     p.set_defaults(handler=cmd_import_visits)
     p.add_argument("file", type=Path)
     p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    _store_args(p)
+
+    p = isub.add_parser("appointments", help="import upcoming appointments from a CSV schedule")
+    p.set_defaults(handler=cmd_import_appointments)
+    p.add_argument("file", type=Path)
+    p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    _store_args(p)
+    p = isub.add_parser("eligibility", help="record X12 271 eligibility responses")
+    p.set_defaults(handler=cmd_import_eligibility)
+    p.add_argument("file", type=Path)
+    p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    _store_args(p)
+
+    exp = add("export", lambda a: _usage(exp), "export data: eligibility")
+    esub = exp.add_subparsers(dest="what", metavar="WHAT")
+    p = esub.add_parser("eligibility", help="write an X12 270 for the pending-eligibility queue")
+    p.set_defaults(handler=cmd_export_eligibility)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--days", type=int, default=7, help="look this many days ahead (default 7)")
     _store_args(p)
 
     qs = add("queues", lambda a: _usage(qs), "list or check the queue definitions")

@@ -243,33 +243,6 @@ def pending_eligibility(session: Session, *, days: int = DEFAULT_DAYS,
     return session.cached(f"eligibility:pending:{days}:{stale_days}", build)
 
 
-def register_queue_filters(days: int = DEFAULT_DAYS, stale_days: int = DEFAULT_STALE_DAYS
-                           ) -> None:
-    """Add the pending-eligibility filter and its columns to the queue registries.
-
-    Filter ``coverage.pending_eligibility``; coverage columns ``appointment`` (next visit
-    date and time from appointments and scheduled visits) and ``reason``.
-    """
-    from otq.services import queues  # here, not at import: queues imports the scrubber
-
-    def row(s: Session, c: Coverage) -> PendingEligibility | None:
-        return s.cached(f"eligibility:pending-map:{days}:{stale_days}", lambda: {
-            p.coverage_id: p for p in pending_eligibility(s, days=days, stale_days=stale_days)
-        }).get(c.id)
-
-    queues.FILTERS["coverage.pending_eligibility"] = ("coverage", lambda s, c: row(s, c)
-                                                      is not None)
-
-    def appointment(s: Session, c: Coverage) -> tuple[str, object]:
-        p = row(s, c)
-        text = f"{p.visit_date.isoformat()} {p.visit_time}".strip() if p else "-"
-        return text, (text if p else "9999")
-
-    queues.COLUMNS["coverage"]["appointment"] = appointment
-    queues.COLUMNS["coverage"]["reason"] = lambda s, c: (
-        (p := row(s, c)) and "; ".join(p.reasons) or "",) * 2
-
-
 # The 270/271 and manual-verification half lives in eligibility_io (this module would pass
 # 400 lines). Its names are served from here too, loaded on first use so neither module
 # imports the other at import time.

@@ -19,12 +19,12 @@ from otq.domain import (
     Coverage,
     Denial,
     DenialStatus,
-    VerificationStatus,
     Visit,
     VisitStatus,
     WorkItem,
 )
 from otq.queue_defs import QueueSpec
+from otq.services.eligibility import PendingEligibility, pending_eligibility, upcoming_visits
 from otq.services.scrubbing import all_findings
 from otq.services.session import Session
 from otq.text import safe_text
@@ -65,20 +65,17 @@ def _payer_id(session: Session, coverage_id: str) -> str:
     return c.payer_id if c else ""
 
 
-def _next_visits(session: Session) -> dict[str, Visit]:
-    """The next scheduled visit per coverage, within the eligibility window."""
+def _pending(session: Session, coverage_id: str) -> PendingEligibility | None:
+    """Why a coverage needs checking before its next visit (None: it doesn't)."""
+    return session.cached("pending-eligibility", lambda: {
+        p.coverage_id: p for p in pending_eligibility(session, days=ELIGIBILITY_WINDOW_DAYS)
+    }).get(coverage_id)
 
-    def build() -> dict[str, Visit]:
-        out: dict[str, Visit] = {}
-        end = session.today.add(days=ELIGIBILITY_WINDOW_DAYS)
-        for v in session.entities("visits").values():
-            if v.status is VisitStatus.SCHEDULED and session.today <= v.date_of_service <= end:
-                cur = out.get(v.coverage_id)
-                if cur is None or v.date_of_service < cur.date_of_service:
-                    out[v.coverage_id] = v
-        return out
 
-    return session.cached("next-visits", build)
+def _appointment(s: Session, c: Coverage) -> tuple[str, Any]:
+    p = _pending(s, c.id)
+    text = f"{p.visit_date.isoformat()} {p.visit_time}".strip() if p else "-"
+    return text, (text if p else "9999")
 
 
 def _money(d: Decimal) -> str:
@@ -89,8 +86,7 @@ def _money(d: Decimal) -> str:
 Predicate = Callable[[Session, Any], bool]
 
 FILTERS: dict[str, tuple[str, Predicate]] = {
-    "coverage.unverified": ("coverage", lambda s, c: c.status is VerificationStatus.UNVERIFIED),
-    "coverage.visit_soon": ("coverage", lambda s, c: c.id in _next_visits(s)),
+    "coverage.pending_eligibility": ("coverage", lambda s, c: _pending(s, c.id) is not None),
     "visit.uncoded": ("visit", lambda s, v: v.status is VisitStatus.UNCODED
                       and any(f.is_error for f in all_findings(s).get(v.id, ()))),
     "claim.ready": ("claim", lambda s, c: c.status is ClaimStatus.READY),
@@ -113,8 +109,8 @@ def _first_finding(s: Session, v: Visit) -> tuple[str, Any]:
 
 COLUMNS: dict[str, dict[str, Column]] = {
     "coverage": {
-        "next_visit": lambda s, c: (_next_visits(s)[c.id].date_of_service.isoformat(),
-                                    _next_visits(s)[c.id].date_of_service),
+        "appointment": _appointment,
+        "reason": lambda s, c: ((p := _pending(s, c.id)) and "; ".join(p.reasons) or "",) * 2,
         "patient": lambda s, c: (_patient_name(s, c.patient_id),) * 2,
         "payer": lambda s, c: (c.payer_id,) * 2,
         "member_id": lambda s, c: (safe_text(c.member_id),) * 2,
@@ -171,9 +167,8 @@ def _facets(session: Session, entity: str, obj: Any) -> dict[str, Any]:
         return {"payer": obj.payer_id, "age": (session.today - obj.denied_on).days,
                 "carc": obj.carc, "group": obj.group_code}
     if isinstance(obj, Coverage):
-        nv = _next_visits(session).get(obj.id)
-        return {"payer": obj.payer_id,
-                "age": (nv.date_of_service - session.today).days if nv else 0}
+        nv = upcoming_visits(session, ELIGIBILITY_WINDOW_DAYS).get(obj.id)
+        return {"payer": obj.payer_id, "age": (nv[0] - session.today).days if nv else 0}
     return {}
 
 

@@ -22,7 +22,6 @@ from otq.services.eligibility import (
     import_eligibility,
     latest_verification,
     pending_eligibility,
-    register_queue_filters,
     verify_manually,
 )
 from otq.services.setup import init_store
@@ -185,11 +184,9 @@ def test_pending__scheduled_visits_count_as_upcoming_appointments(session, tmp_p
     assert pending_ids(session) == [cov.id]
 
 
-def test_register_queue_filters__adds_the_filter_and_columns_the_queue_file_names(session,
-                                                                                   tmp_path):
+def test_queue_registry__has_the_filter_and_columns_the_queue_file_names(session, tmp_path):
     from otq.services import queues
     import_appointments(session, write_csv(tmp_path, SCHEDULE))
-    register_queue_filters()
     entity, pred = queues.FILTERS["coverage.pending_eligibility"]
     covs = session.entities("coverages").values()
     assert entity == "coverage" and sum(pred(session, c) for c in covs) == 4
