@@ -117,10 +117,18 @@ class ParsedFile:
     visits: list[VisitRow] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     rows: int = 0
+    _where: list[tuple[int, int]] = field(default_factory=list, repr=False)
 
     def problem(self, line: int, column: int, message: str) -> None:
         """Record one problem as ``file:line:column: message``."""
         self.problems.append(f"{self.source}:{line}:{column}: {message}")
+        self._where.append((line, column))
+
+    def sort(self) -> None:
+        """Problems in file order (line, then column), as an editor walks them."""
+        order = sorted(range(len(self.problems)), key=lambda i: (self._where[i], i))
+        self.problems = [self.problems[i] for i in order]
+        self._where = [self._where[i] for i in order]
 
     def column_of(self, name: str) -> int:
         """The 1-based column of ``name`` (1 when the file lacks it)."""
@@ -238,6 +246,7 @@ def parse_visits_csv(data: bytes, *, source: str, payer_ids: set[str] | frozense
     if parsed.rows == 0 and not parsed.problems:
         parsed.problem(1, 1, "the file has a header but no service-line rows")
     _group(parsed, rows)
+    parsed.sort()
     return parsed
 
 
