@@ -149,6 +149,11 @@ def make_plans(rng: random.Random, ids: I.Ids, staff: Staff, n_patients: int,
             start = window_start.subtract(days=rng.randint(5, 35))
             end = start.add(days=89)
         verified = start.subtract(days=rng.randint(1, 6))
+        # Billing offices re-check coverage about monthly; a few checks run late, and
+        # those patients are what the eligibility queue is for.
+        recheck = today.subtract(days=rng.randint(1, 27) if rng.random() < 0.9
+                                 else rng.randint(31, 60))
+        verified = max(verified, recheck) if recheck <= today else verified
         coverage = Coverage(id=ids.new(), patient_id=patient.id, payer_id=payer,
                             member_id=_member_id(rng, payer), effective_from=verified.replace(
                                 month=1, day=1), status=VerificationStatus.ACTIVE,
