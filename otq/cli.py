@@ -31,14 +31,16 @@ def _date(text: str) -> pendulum.Date:
     return parsed
 
 
-def _store_args(p: argparse.ArgumentParser, *, today: bool = True) -> None:
+def store_args(p: argparse.ArgumentParser, *, today: bool = True) -> None:
+    """Add the ``--store`` (and ``--today``) options every command takes."""
     p.add_argument("--store", type=Path, help="store file (default: $OTQ_STORE or "
                    "~/.local/share/otq/store.json)")
     if today:
         p.add_argument("--today", type=_date, help="judge as of this date (YYYY-MM-DD)")
 
 
-def _session(args: argparse.Namespace, *, create: bool = False):
+def open_session(args: argparse.Namespace, *, create: bool = False):
+    """The session for a command's ``--store`` and ``--today``."""
     from otq.services.session import Session
 
     path = args.store or default_store_path()
@@ -46,7 +48,8 @@ def _session(args: argparse.Namespace, *, create: bool = False):
                         on_wait=lambda msg: print(f"otq: {msg}...", file=sys.stderr))
 
 
-def _print_json(data: object) -> None:
+def print_json(data: object) -> None:
+    """Print data as indented JSON (dates and money as strings)."""
     print(json.dumps(data, indent=2, default=str))
 
 
@@ -93,7 +96,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
 
 def _run_tui(args: argparse.Namespace) -> int:
-    session = _session(args)
+    session = open_session(args)
     from otq.tui.app import run_tui  # lazy: only the TUI loads Textual
 
     run_tui(session)
@@ -103,7 +106,7 @@ def _run_tui(args: argparse.Namespace) -> int:
 def cmd_import_visits(args: argparse.Namespace) -> int:
     from otq.services.imports import import_visits
 
-    session = _session(args)
+    session = open_session(args)
     result = import_visits(session, args.file, dry_run=args.dry_run)
     print(result.summary() if hasattr(result, "summary") else result)
     return 0
@@ -112,7 +115,7 @@ def cmd_import_visits(args: argparse.Namespace) -> int:
 def cmd_import_appointments(args: argparse.Namespace) -> int:
     from otq.services.eligibility import import_appointments
 
-    r = import_appointments(_session(args), args.file, dry_run=args.dry_run)
+    r = import_appointments(open_session(args), args.file, dry_run=args.dry_run)
     verb = "would import" if r.dry_run else "imported"
     print(f"{verb} {args.file}: {r.created} new, {r.updated} updated, {r.unchanged} unchanged "
           f"appointments; {r.patients_created} new patients, {r.coverages_created} new coverages")
@@ -122,7 +125,7 @@ def cmd_import_appointments(args: argparse.Namespace) -> int:
 def cmd_import_eligibility(args: argparse.Namespace) -> int:
     from otq.services.eligibility import import_eligibility
 
-    r = import_eligibility(_session(args), args.file, dry_run=args.dry_run)
+    r = import_eligibility(open_session(args), args.file, dry_run=args.dry_run)
     verb = "would record" if r.dry_run else "recorded"
     print(f"{verb} {args.file}: {r.active} active, {r.inactive} inactive, {r.rejected} rejected, "
           f"{r.retry} to retry later, {r.changed} changed since the last check")
@@ -134,7 +137,7 @@ def cmd_import_eligibility(args: argparse.Namespace) -> int:
 def cmd_export_eligibility(args: argparse.Namespace) -> int:
     from otq.services.eligibility import export_eligibility
 
-    r = export_eligibility(_session(args), args.out, days=args.days)
+    r = export_eligibility(open_session(args), args.out, days=args.days)
     if not r.requests:
         print("nothing pending: no 270 written")
     else:
@@ -147,12 +150,12 @@ def cmd_queues_list(args: argparse.Namespace) -> int:
     from otq.queue_defs import load_queue_specs
     from otq.services.queues import queue_counts
 
-    session = _session(args)
+    session = open_session(args)
     specs = load_queue_specs()
     counts = queue_counts(session, specs)
     rows = [{"id": s.id, "title": s.title, "key": s.key, "count": counts[s.id]} for s in specs]
     if args.json:
-        _print_json(rows)
+        print_json(rows)
     else:
         for r in rows:
             print(f"{r['key']:>2}  {r['id']:<12} {r['title']:<22} {r['count']:>7}")
@@ -177,7 +180,7 @@ def cmd_queue_show(args: argparse.Namespace) -> int:
     from otq.services.queue_filter import apply_filter
     from otq.services.queues import queue_rows
 
-    session = _session(args)
+    session = open_session(args)
     specs = {s.id: s for s in load_queue_specs()}
     if args.id not in specs:
         raise OtqError(f"no queue '{args.id}'; queues are: {', '.join(specs)}")
@@ -188,7 +191,7 @@ def cmd_queue_show(args: argparse.Namespace) -> int:
         for p in problems:
             print(f"otq: filter: {p}", file=sys.stderr)
     if args.json:
-        _print_json([{"id": r.subject_id, "type": r.subject_type, "assignee": r.assignee,
+        print_json([{"id": r.subject_id, "type": r.subject_type, "assignee": r.assignee,
                       **{c.id: v for c, v in zip(spec.columns, r.cells, strict=True)}}
                      for r in rows])
         return 0
@@ -203,10 +206,10 @@ def cmd_queue_show(args: argparse.Namespace) -> int:
 def cmd_scrub(args: argparse.Namespace) -> int:
     from otq.services.scrub_report import findings_json, format_finding_line, scrub_store
 
-    session = _session(args)
+    session = open_session(args)
     rows = scrub_store(session, args.visit)
     if args.json:
-        _print_json(findings_json(rows))
+        print_json(findings_json(rows))
     else:
         for visit, finding in rows:
             print(format_finding_line(visit, finding))
@@ -246,13 +249,13 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     p = add("init", cmd_init, "create an empty store seeded with the three payers")
-    _store_args(p, today=False)
+    store_args(p, today=False)
     p.add_argument("--practice-name")
     p.add_argument("--practice-npi")
     p.add_argument("--practice-tin")
 
     p = add("demo", cmd_demo, "open the TUI on a generated demo practice (created if missing)")
-    _store_args(p)
+    store_args(p)
     p.add_argument("--visits", type=int, default=2000)
     p.add_argument("--seed", type=int, default=7)
 
@@ -263,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--today", type=_date)
 
     p = add("tui", cmd_tui, "open the work queues")
-    _store_args(p)
+    store_args(p)
 
     imp = add("import", lambda a: _usage(imp), "import data: visits, appointments, eligibility")
     isub = imp.add_subparsers(dest="what", metavar="WHAT")
@@ -271,18 +274,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_import_visits)
     p.add_argument("file", type=Path)
     p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
-    _store_args(p)
+    store_args(p)
 
     p = isub.add_parser("appointments", help="import upcoming appointments from a CSV schedule")
     p.set_defaults(handler=cmd_import_appointments)
     p.add_argument("file", type=Path)
     p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
-    _store_args(p)
+    store_args(p)
     p = isub.add_parser("eligibility", help="record X12 271 eligibility responses")
     p.set_defaults(handler=cmd_import_eligibility)
     p.add_argument("file", type=Path)
     p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
-    _store_args(p)
+    store_args(p)
 
     exp = add("export", lambda a: _usage(exp), "export data: eligibility")
     esub = exp.add_subparsers(dest="what", metavar="WHAT")
@@ -290,14 +293,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_export_eligibility)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--days", type=int, default=7, help="look this many days ahead (default 7)")
-    _store_args(p)
+    store_args(p)
 
     qs = add("queues", lambda a: _usage(qs), "list or check the queue definitions")
     qsub = qs.add_subparsers(dest="what", metavar="WHAT")
     p = qsub.add_parser("list", help="each queue with its item count")
     p.set_defaults(handler=cmd_queues_list)
     p.add_argument("--json", action="store_true")
-    _store_args(p)
+    store_args(p)
     p = qsub.add_parser("check", help="validate queues/*.toml")
     p.set_defaults(handler=cmd_queues_check)
     p.add_argument("--folder", type=Path, help="folder of queue files (default: the bundled ones)")
@@ -309,21 +312,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id")
     p.add_argument("--json", action="store_true")
     p.add_argument("--filter", default="", help="filter text as typed after / in the TUI")
-    _store_args(p)
+    store_args(p)
 
     p = add("scrub", cmd_scrub, "check visits against every billing rule (exit 1 on errors)")
-    _store_args(p)
+    store_args(p)
     p.add_argument("--visit", help="only this visit (the EHR visit_id)")
     p.add_argument("--json", action="store_true")
 
     p = add("check-store", cmd_check_store, "check the store file and its audit chain")
-    _store_args(p, today=False)
+    store_args(p, today=False)
 
     au = add("audit", lambda a: _usage(au), "the audit log")
     asub = au.add_subparsers(dest="what", metavar="WHAT")
     p = asub.add_parser("verify", help="verify the audit hash chain")
     p.set_defaults(handler=cmd_audit_verify)
-    _store_args(p, today=False)
+    store_args(p, today=False)
+
+    from otq.commands import register_all
+
+    register_all(sub, add)
     return parser
 
 
