@@ -18,11 +18,13 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from otq.crash import crash_message
+from otq.domain import VisitStatus
 from otq.errors import OtqError
 from otq.queue_defs import QueueSpec, load_queue_specs
 from otq.services.queues import queue_counts
 from otq.services.session import Session
 from otq.tui.commands import AppCommands
+from otq.tui.screens.coding import CodingScreen
 from otq.tui.screens.detail import DetailScreen
 from otq.tui.screens.help import HelpScreen, binding_rows
 from otq.tui.screens.queue import QueueScreen
@@ -40,7 +42,7 @@ class OtqApp(App[None]):
     """
 
     CSS_PATH = [STYLES / "app.tcss", STYLES / "queue.tcss", STYLES / "detail.tcss",
-                STYLES / "help.tcss"]
+                STYLES / "help.tcss", STYLES / "coding.tcss", STYLES / "dialogs.tcss"]
     TITLE = "otq"
     COMMANDS = {AppCommands}
     BINDINGS = [
@@ -123,7 +125,14 @@ class OtqApp(App[None]):
             self.switch_mode(self._mode(spec_id))
 
     def open_item(self, entity: str, subject_id: str) -> None:
-        """Open the detail of one queue item."""
+        """Open one queue item: an uncoded visit on the coding screen, others in detail."""
+        visit = self.session.entity("visits", subject_id) if entity == "visit" else None
+        if visit is not None and visit.status is VisitStatus.UNCODED:
+            # The coding screen returns a message ("claim OTQ... ready to submit") for the
+            # queue's status line, shown after the queue has reloaded on resume.
+            self.push_screen(CodingScreen(subject_id), lambda message: message and
+                             self.call_after_refresh(self._status, message))
+            return
         self.push_screen(DetailScreen(entity, subject_id))
 
     def action_help(self) -> None:
@@ -131,7 +140,8 @@ class OtqApp(App[None]):
         screen = self.screen
         if isinstance(screen, HelpScreen):
             return
-        title = getattr(getattr(screen, "spec", None), "title", None) or (
+        title = getattr(getattr(screen, "spec", None), "title", None) or getattr(
+            screen, "help_title", None) or (
             "item detail" if isinstance(screen, DetailScreen) else "this screen")
         self.push_screen(HelpScreen(title, binding_rows(screen)))
 

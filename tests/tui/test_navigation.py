@@ -81,11 +81,12 @@ async def test_cursor__j_k_g_G_move_and_post_row_highlighted(make_app):
 async def test_enter__opens_detail_and_escape_returns_to_same_row(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("2", "j", "j", "enter")
+        # An uncoded visit opens on the coding screen; i shows its read-only detail.
+        await pilot.press("2", "j", "j", "enter", "i")
         await pilot.pause()
         assert isinstance(app.screen, DetailScreen)
         assert app.screen.subject_id == uid("v-102")
-        await pilot.press("escape")
+        await pilot.press("escape", "escape")
         await pilot.pause()
         screen = _queue(app)
         assert screen.spec.id == "uncoded"

@@ -22,12 +22,12 @@ class TestQueueScreens:
 
 
 class TestDetailScreen:
-    """An uncoded visit opened with Enter: findings first, then the facts."""
+    """An uncoded visit's read-only detail (Enter opens coding, i the detail)."""
 
     @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
     def test_detail(self, snap_compare, make_app, size):
         """Visit V-102: one error, a note and a history entry."""
-        assert snap_compare(make_app(), terminal_size=size, press=["2", "j", "j", "enter"])
+        assert snap_compare(make_app(), terminal_size=size, press=["2", "j", "j", "enter", "i"])
 
 
 class TestHelpScreen:
@@ -61,7 +61,7 @@ class TestMonoTheme:
     def test_mono_detail(self, snap_compare, make_app, monkeypatch):
         """An item detail: error findings in bold, section titles underlined."""
         monkeypatch.setenv("NO_COLOR", "1")
-        assert snap_compare(make_app(), terminal_size=(80, 24), press=["2", "j", "enter"])
+        assert snap_compare(make_app(), terminal_size=(80, 24), press=["2", "j", "enter", "i"])
 
 
 class TestLightTheme:
