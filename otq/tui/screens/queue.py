@@ -82,6 +82,9 @@ class QueueScreen(Screen, inherit_bindings=False):
     def on_mount(self) -> None:
         """Fill the table and give it the keyboard."""
         self.query_one("#filter", Input).cursor_blink = False
+        # The row counter follows the cursor in the same frame (one write per key, not two).
+        self.table.cursor_moved.subscribe(self, lambda _index: self._update_position(),
+                                          immediate=True)
         self.reload()
         self.table.focus()
 

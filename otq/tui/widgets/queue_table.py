@@ -11,6 +11,7 @@ low. Cells are plain strings turned into segments, never parsed as markup.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 from rich.cells import cell_len, set_cell_size
@@ -22,6 +23,7 @@ from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.signal import Signal
 from textual.strip import Strip
 
 from otq.queue_defs import ColumnSpec
@@ -65,10 +67,15 @@ def fit_columns(columns: Sequence[ColumnSpec], width: int) -> list[tuple[int, in
     return out
 
 
-def fit_cell(text: str, width: int, align: str = "left") -> str:
-    """``text`` cut (with an ellipsis) or padded to exactly ``width`` cells, never wrapped."""
+def fit_cell(text: str, width: int, align: str = "left", ellipsis: str = "\u2026") -> str:
+    """``text`` cut (with an ellipsis) or padded to exactly ``width`` cells, never wrapped.
+
+    ASCII mode passes ``ellipsis="..."``; the ellipsis is dropped when the cell is too
+    narrow to hold it and a character.
+    """
     if cell_len(text) > width:
-        text = set_cell_size(text, width - 1) + "\u2026" if width > 1 else set_cell_size(text, width)
+        mark = ellipsis if width > cell_len(ellipsis) else ""
+        text = set_cell_size(text, width - cell_len(mark)) + mark
     pad = " " * (width - cell_len(text))
     return pad + text if align == "right" else text + pad
 
@@ -126,6 +133,15 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._layout: list[tuple[int, int]] = []
         self._layout_width = -1
         self._strips: LRUCache[tuple[int, bool], Strip] = LRUCache(512)
+        #: Published with the cursor index on every move, synchronously, so a listener
+        #: (the row counter) repaints in the same frame as the rows, not one frame later.
+        self.cursor_moved: Signal[int] = Signal(self, "cursor-moved")
+        #: Low-bandwidth mode: moves closer together than this many seconds (a held
+        #: key) repaint once when the keys stop, not once per key. 0 paints every move.
+        self.coalesce_seconds = 0.0
+        self._last_move = 0.0
+        self._pending: set[int] | None = None  # rows to repaint when a held key stops
+        self._flush_timer = None
 
     # ----------------------------------------------------------------- data
     @property
@@ -175,6 +191,30 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         if index == self.cursor:
             return
         old, self.cursor = self.cursor, index
+        if self.coalesce_seconds and self._held(old):
+            return
+        self._repaint_move(old, index)
+
+    def _held(self, old: int) -> bool:
+        """In low-bandwidth mode, defer the repaint while moves come faster than a frame."""
+        now = time.monotonic()
+        held, self._last_move = now - self._last_move < self.coalesce_seconds, now
+        if self._pending is None and not held:
+            return False
+        if self._pending is None:
+            self._pending = {old}
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+        self._flush_timer = self.set_timer(self.coalesce_seconds, self._flush_held)
+        return True
+
+    def _flush_held(self) -> None:
+        """The held key stopped: repaint once, from the first row left to the cursor."""
+        pending, self._pending, self._flush_timer = self._pending, None, None
+        if pending:
+            self._repaint_move(min(pending), self.cursor)
+
+    def _repaint_move(self, old: int, index: int) -> None:
         top = self._page_top(index)
         if top != self.scroll_offset.y:
             self.scroll_to(y=top, animate=False, force=True, immediate=True)
@@ -182,7 +222,9 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         else:
             width = self.scrollable_content_region.width
             for i in (old, index):
-                self.refresh(Region(0, i - top + 1, width, 1))
+                if top <= i < top + self.page_height:
+                    self.refresh(Region(0, i - top + 1, width, 1))
+        self.cursor_moved.publish(index)
         self.post_message(self.RowHighlighted(self, index, self.rows[index]))
 
     def action_cursor_down(self) -> None:
@@ -257,9 +299,10 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _line(self, cells: Sequence[str], width: int) -> str:
         parts = []
+        ellipsis = "..." if getattr(self.app, "ascii_mode", False) else "\u2026"
         for i, w in self._fitted(width):
             text = safe_text(cells[i]) if i < len(cells) else ""
-            parts.append(fit_cell(text, w, self.columns[i].align))
+            parts.append(fit_cell(text, w, self.columns[i].align, ellipsis))
         return (" " * GAP).join(parts)
 
     def render_line(self, y: int) -> Strip:
