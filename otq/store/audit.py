@@ -8,6 +8,7 @@ to say what changed) and so lives beside the store with the store's permissions.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Iterator
@@ -47,6 +48,28 @@ def _last_line(path: Path) -> bytes | None:
         return None
 
 
+def _drop_torn_tail(fd: int) -> int:
+    """Cut off a last line without its newline; return the file's size after.
+
+    Only an append that died mid-write (killed, disk full) leaves such a fragment: every
+    whole entry ends in a newline. The fragment was never an entry, so dropping it loses
+    nothing, while leaving it would glue the next entry onto it and break the chain.
+    """
+    size = os.fstat(fd).st_size
+    if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+        return size
+    end = size
+    while end > 0:
+        start = max(0, end - 4096)
+        nl = os.pread(fd, end - start, start).rfind(b"\n")
+        if nl >= 0:
+            end = start + nl + 1
+            break
+        end = start
+    os.ftruncate(fd, end)
+    return end
+
+
 @dataclass
 class AuditLog:
     """Append-only, hash-chained log of every change. Append only while holding the store lock."""
@@ -64,21 +87,33 @@ class AuditLog:
             return None
 
     def append(self, *, at: str, user: str, action: str, changes: list[dict[str, Any]]) -> dict:
-        """Add one entry chained to the previous one, fsync'd before returning."""
-        prev = self.last()
-        entry = {
-            "seq": (prev["seq"] + 1) if prev else 1,
-            "at": at,
-            "user": user,
-            "action": action,
-            "changes": changes,
-            "prev": prev["hash"] if prev else GENESIS,
-        }
-        entry["hash"] = entry_hash(entry)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o660)
+        """Add one entry chained to the previous one, fsync'd before returning.
+
+        All or nothing: if the line cannot be written whole (disk full), the file is cut
+        back to where it was, so a half line never breaks the chain for later entries.
+        """
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o660)
         try:
-            os.write(fd, orjson.dumps(entry) + b"\n")
-            os.fsync(fd)
+            start = _drop_torn_tail(fd)
+            prev = self.last()
+            entry = {
+                "seq": (prev["seq"] + 1) if prev else 1,
+                "at": at,
+                "user": user,
+                "action": action,
+                "changes": changes,
+                "prev": prev["hash"] if prev else GENESIS,
+            }
+            entry["hash"] = entry_hash(entry)
+            line = memoryview(orjson.dumps(entry) + b"\n")
+            try:
+                while line:
+                    line = line[os.write(fd, line):]
+                os.fsync(fd)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, start)
+                raise
         finally:
             os.close(fd)
         return entry

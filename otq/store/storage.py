@@ -64,13 +64,34 @@ class StoreLock:
         except OSError:
             return "another session"
 
+    def _open(self) -> int:
+        try:
+            return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o660)
+        except OSError as exc:
+            raise StoreWriteError(
+                f"cannot open the lock file {self.path}: {_reason(exc)}. Nothing was changed."
+            ) from None
+
+    @contextlib.contextmanager
+    def hold_if_free(self) -> Iterator[bool]:
+        """Hold the lock only if nobody holds it now; yields whether we got it. Never waits."""
+        fd = self._open()
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                yield False
+                return
+            yield True
+        finally:
+            with contextlib.suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
     @contextlib.contextmanager
     def hold(self) -> Iterator[None]:
         """Hold the lock for the duration of the ``with`` block."""
-        try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o660)
-        except OSError as exc:
-            raise StoreWriteError(f"cannot open lock file {self.path}: {exc.strerror}") from None
+        fd = self._open()
         try:
             self._acquire(fd)
             try:
@@ -106,6 +127,17 @@ class StoreLock:
                 )
             time.sleep(delay)
             delay = min(delay * 2, 0.05)
+
+
+def _reason(exc: OSError) -> str:
+    """An OS error in words a biller can pass on to whoever runs the shared folder."""
+    return {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is used up",
+        errno.EROFS: "the file system is read-only",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+    }.get(exc.errno, exc.strerror or str(exc))
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -148,14 +180,9 @@ def atomic_write(path: Path, data: bytes) -> None:
         tmp_name = None
         _fsync_dir(folder)
     except OSError as exc:
-        reason = {
-            errno.ENOSPC: "the disk is full",
-            errno.EDQUOT: "the disk quota is used up",
-            errno.EROFS: "the file system is read-only",
-            errno.EACCES: "permission denied",
-            errno.EPERM: "permission denied",
-        }.get(exc.errno, exc.strerror or str(exc))
-        raise StoreWriteError(f"could not save {path}: {reason}. Nothing was changed.") from None
+        raise StoreWriteError(
+            f"could not save {path}: {_reason(exc)}. Nothing was changed."
+        ) from None
     finally:
         if tmp_name is not None:
             with contextlib.suppress(OSError):
@@ -163,7 +190,12 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 
 def remove_stale_temp_files(path: Path, older_than: float = 60.0) -> int:
-    """Delete temp files a killed writer left beside the store. Returns how many."""
+    """Delete temp files a killed writer left beside the store. Returns how many.
+
+    Call it only while holding the store lock (or knowing nobody writes), with
+    ``older_than=0``: then no live writer can own a matching file. Covers the data temp
+    files (``.<store>.XXXX.tmp``) and the backup link's (``.<store>.bak.<pid>.tmp``).
+    """
     removed = 0
     now = time.time()
     for tmp in path.parent.glob(f".{path.name}.*.tmp"):

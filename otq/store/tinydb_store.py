@@ -9,6 +9,7 @@ atomic replace, audit entry, unlock. A commit is all-or-nothing.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import pwd
@@ -23,15 +24,28 @@ from tinydb import Query, TinyDB
 from tinydb.storages import MemoryStorage
 from tinydb.table import Table
 
-from otq.errors import ConflictError, StoreCorruptError, StoreMissingError, StoreWriteError
+from otq.errors import (
+    ConflictError,
+    OtqError,
+    StoreCorruptError,
+    StoreMissingError,
+    StoreWriteError,
+)
 from otq.store.audit import AuditLog
-from otq.store.storage import StoreLock, atomic_write, file_signature, remove_stale_temp_files
+from otq.store.storage import (
+    Signature,
+    StoreLock,
+    atomic_write,
+    file_signature,
+    remove_stale_temp_files,
+)
 
 SCHEMA_VERSION = 1
 META = "_meta"
 TABLES = (
     "practices", "providers", "payers", "patients", "coverages", "authorizations",
-    "visits", "claims", "denials", "remits", "workitems", "batches",
+    "visits", "claims", "denials", "remits", "workitems", "batches", "appointments",
+    "verifications", "appeals", "documents", "unmatched_remits",
 )
 
 
@@ -90,7 +104,11 @@ class Store:
         self.backup_path = self.path.with_name(self.path.name + ".bak")
         self._db = TinyDB(storage=_Memory)
         self._db.table_class = _UuidTable
-        self._signature: tuple[int, int, int] | None = None
+        self._signature: Signature | None = None
+        # An open descriptor on the file we last read or wrote. While it is open the file's
+        # inode cannot be freed, so a replaced file can never come back with our inode number
+        # (ext4 reuses freed inodes at once) and fool the stat check into skipping a reload.
+        self._fd: int | None = None
 
     # ----------------------------------------------------------------- opening
     @classmethod
@@ -105,7 +123,25 @@ class Store:
                 )
             store._create()
         store._load()
+        store._tidy()
         return store
+
+    def close(self) -> None:
+        """Let go of the open file. The store still reads from memory; a commit reopens it."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+            self._signature = None
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
+
+    def _tidy(self) -> None:
+        """Remove temp files a killed writer left, if nobody is writing right now."""
+        with contextlib.suppress(OtqError), self.lock.hold_if_free() as held:
+            if held:
+                remove_stale_temp_files(self.path, older_than=0)
 
     def _create(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -118,14 +154,25 @@ class Store:
             atomic_write(self.path, orjson.dumps(data))
             self.audit.append(at=_now(), user=self.user, action="store.create", changes=[])
 
-    def _read_file(self) -> dict[str, Any]:
-        hint = f" The last good copy is {self.backup_path}." if self.backup_path.exists() else ""
+    def _read_file(self) -> tuple[int, Signature, dict[str, Any]]:
+        """Open, stat and parse the file: (open descriptor, its signature, the data)."""
         try:
-            raw = self.path.read_bytes()
+            fd = os.open(self.path, os.O_RDONLY)
         except FileNotFoundError:
             raise StoreMissingError(f"the store {self.path} has disappeared.") from None
         except OSError as exc:
             raise StoreCorruptError(f"cannot read {self.path}: {exc.strerror}.") from None
+        try:
+            st = os.fstat(fd)
+            with open(fd, "rb", closefd=False) as fh:
+                raw = fh.read()
+            return fd, (st.st_ino, st.st_size, st.st_mtime_ns), self._parse(raw)
+        except BaseException:
+            os.close(fd)
+            raise
+
+    def _parse(self, raw: bytes) -> dict[str, Any]:
+        hint = f" The last good copy is {self.backup_path}." if self.backup_path.exists() else ""
         try:
             data = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
@@ -146,10 +193,15 @@ class Store:
         return data
 
     def _load(self) -> None:
-        sig = file_signature(self.path)
-        data = self._read_file()
+        fd, sig, data = self._read_file()
         self._db.storage.replace(data)
-        self._signature = sig
+        self._hold(fd, sig)
+
+    def _hold(self, fd: int, sig: Signature) -> None:
+        """Keep ``fd`` (the file our memory matches) open instead of the previous one."""
+        if self._fd is not None:
+            os.close(self._fd)
+        self._fd, self._signature = fd, sig
 
     def refresh(self) -> bool:
         """Re-read the file if another session changed it. Returns True when it did."""
@@ -211,13 +263,20 @@ class Store:
             audit_changes = []
             now = _now()
             for change in changes:
-                table = new_tables.setdefault(change.table, dict(memory[change.table]))
+                # Copy a table once per commit (not once per change: a bulk commit of n
+                # changes would otherwise copy it n times).
+                if change.table not in new_tables:
+                    new_tables[change.table] = dict(memory[change.table])
+                table = new_tables[change.table]
                 rid = change.record["id"] if isinstance(change, Put) else change.id
                 current = table.get(rid)
                 expected = change.expected_version
                 _check_version(change.table, rid, current, expected)
                 if isinstance(change, Put):
-                    after = dict(change.record)
+                    # A deep copy through JSON: memory then holds exactly what the file
+                    # holds (lists, not tuples), and the caller's later edits to its dicts
+                    # cannot reach into the store behind a commit's back.
+                    after = orjson.loads(orjson.dumps(change.record))
                     after["version"] = (current["version"] + 1) if current else 1
                     after["changed_by"] = self.user
                     after["changed_at"] = now
@@ -244,7 +303,7 @@ class Store:
             self._keep_backup()
             atomic_write(self.path, payload)
             self._db.storage.replace(new_data)
-            self._signature = file_signature(self.path)
+            self._hold_written()
             try:
                 self.audit.append(at=now, user=self.user, action=action, changes=audit_changes)
             except OSError as exc:
@@ -255,9 +314,21 @@ class Store:
                 ) from None
             return issued
 
+    def _hold_written(self) -> None:
+        """Hold the file we just wrote; nobody else can replace it while we hold the lock."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            self.close()  # no signature: the next commit or refresh simply re-reads
+            return
+        st = os.fstat(fd)
+        self._hold(fd, (st.st_ino, st.st_size, st.st_mtime_ns))
+
     def _keep_backup(self) -> None:
         """Hard-link the current file as ``<store>.bak``: the last good state, at no copy cost."""
-        tmp = self.backup_path.with_name(self.backup_path.name + f".{os.getpid()}.tmp")
+        # Named like the data temp files, so a writer killed mid-link leaves nothing the
+        # stale temp clean-up does not find.
+        tmp = self.path.with_name(f".{self.path.name}.bak.{os.getpid()}.tmp")
         try:
             os.link(self.path, tmp)
             os.replace(tmp, self.backup_path)
