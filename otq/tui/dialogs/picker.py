@@ -65,8 +65,6 @@ class PickerModal(ModalScreen[str | tuple[str, ...] | None]):
                 tooltip="Ten items down"),
         Binding("pageup", "move(-10)", "Page up", show=False, id="picker.page-up",
                 tooltip="Ten items up"),
-        Binding("space", "toggle", "Tick", priority=True, id="picker.toggle",
-                tooltip="Tick or untick the highlighted item"),
     ]
 
     def __init__(self, title: str, source: Source, *, query: str = "", multi: bool = False,
@@ -97,12 +95,6 @@ class PickerModal(ModalScreen[str | tuple[str, ...] | None]):
         field.cursor_blink = False
         field.focus()
         self.refill(self.query_text)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Space ticks only in a multiple-choice picker (elsewhere it is typed)."""
-        if action == "toggle":
-            return self.multi
-        return True
 
     # ----------------------------------------------------------------- data
     def items_for(self, query: str) -> list[PickerItem]:
@@ -142,6 +134,12 @@ class PickerModal(ModalScreen[str | tuple[str, ...] | None]):
     @on(Input.Changed)
     def _query_changed(self, event: Input.Changed) -> None:
         event.stop()
+        if self.multi and " " in event.value:
+            # The query line takes every printable key, so a space typed into it is the
+            # "tick" key of a multiple-choice picker (its values never hold spaces).
+            event.input.value = event.value.replace(" ", "")
+            self.action_toggle()
+            return
         self.query_text = event.value
         self.refill(event.value)
 

@@ -151,6 +151,12 @@ class CodingScreen(CodingEdits, Screen, inherit_bindings=False):
     # ------------------------------------------------------------- events
     @on(ServiceLinesTable.EditRequested)
     def _edit_requested(self, event: ServiceLinesTable.EditRequested) -> None:
+        if self.editing is not None:
+            # Keys typed faster than the editor took the keyboard belong to the edit.
+            if event.text:
+                field = self.query_one("#edit-input", Input)
+                field.insert_text_at_cursor(event.text)
+            return
         self.open_editor(event.row, event.column, event.text)
 
     @on(Input.Submitted, "#edit-input")

@@ -99,6 +99,8 @@ class CodingEdits:
         field = self.query_one("#edit-input", Input)
         field.value = current if text is None else text
         field.cursor_position = len(field.value)
+        # e/Enter selects the old value so typing replaces it; a typed digit is kept.
+        field.select_on_focus = text is None
         field.focus()
 
     def close_editor(self) -> None:
