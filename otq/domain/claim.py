@@ -50,6 +50,7 @@ class Claim:
     diagnoses: tuple[str, ...]
     place_of_service: str = "11"
     referring_npi: str = ""
+    referring_name: str = ""  # "LAST, FIRST" of the referring/certifying physician (NM1*DN)
     auth_number: str = ""
     status: ClaimStatus = ClaimStatus.READY
     frequency: str = "1"  # 1 original, 7 replacement, 8 void
@@ -57,6 +58,8 @@ class Claim:
     batch_id: str = ""
     submitted_at: str = ""
     paid_amount: Decimal = Decimal("0")
+    patient_responsibility: Decimal = Decimal("0")  # CLP05 of the latest remittance
+    replaces_claim_id: str = ""  # the claim a frequency 7/8 claim corrects or voids
 
     @property
     def total_charge(self) -> Decimal:

@@ -56,6 +56,7 @@ class Visit:
     poc_recertified: pendulum.Date | None = None
     last_progress_report: pendulum.Date | None = None
     referring_npi: str = ""
+    referring_name: str = ""  # "LAST, FIRST" of the referring/certifying physician
     auth_number: str = ""
     status: VisitStatus = VisitStatus.UNCODED
     acknowledged: tuple[str, ...] = field(default=())  # warning rule ids accepted by a coder
