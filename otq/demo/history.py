@@ -139,7 +139,8 @@ def scheduled_visit(ids: I.Ids, plan: CarePlan, day: pendulum.Date, *,
                  practice_id=plan.practice.id, date_of_service=day, diagnoses=plan.diagnoses,
                  poc_start=None if evaluation else plan.poc_start,
                  poc_end=None if evaluation else plan.poc_end,
-                 referring_npi=plan.referring_npi, status=VisitStatus.SCHEDULED)
+                 referring_npi=plan.referring_npi, referring_name=plan.referring_name,
+                 status=VisitStatus.SCHEDULED)
 
 
 def unverified(cov: Coverage) -> Coverage:

@@ -50,6 +50,7 @@ class CarePlan:
     frequency: int  # visits a week
     authorization: Authorization | None = None
     dates: list[pendulum.Date] = field(default_factory=list)
+    referring_name: str = ""  # "LAST, FIRST" of the certifying physician
 
     @property
     def payer_id(self) -> str:
@@ -65,6 +66,7 @@ class Staff:
     providers: list[Provider]
     by_practice: dict[str, list[Provider]]
     referrers: list[str]  # NPIs of the physicians who refer and certify plans
+    referrer_names: dict[str, str] = field(default_factory=dict)  # NPI -> "LAST, FIRST"
 
 
 def make_staff(rng: random.Random, ids: I.Ids, scale: int) -> Staff:
@@ -83,7 +85,21 @@ def make_staff(rng: random.Random, ids: I.Ids, scale: int) -> Staff:
         providers += staff
         by_practice[p.id] = staff
     referrers = [I.make_npi(rng) for _ in range(12 * scale)]
-    return Staff(practices, providers, by_practice, referrers)
+    return Staff(practices, providers, by_practice, referrers, referrer_names(referrers))
+
+
+def referrer_names(npis: list[str]) -> dict[str, str]:
+    """A physician's name for each referring NPI, as "LAST, FIRST".
+
+    Drawn from a generator seeded by the NPI rather than the demo's own, so naming the
+    referrers leaves every other generated value exactly as before.
+    """
+    out = {}
+    for npi in npis:
+        own = random.Random(int(npi))
+        first = own.choice(FEMALE_FIRST if own.random() < 0.5 else MALE_FIRST)
+        out[npi] = f"{own.choice(LAST).upper()}, {first.upper()}"
+    return out
 
 
 def _payer(rng: random.Random) -> str:
@@ -162,8 +178,9 @@ def make_plans(rng: random.Random, ids: I.Ids, staff: Staff, n_patients: int,
             patient=patient, coverage=coverage, condition=cond,
             diagnoses=pick_diagnoses(rng, cond), practice=practice,
             evaluator=rng.choice(ots), therapists=[primary, *rng.sample(others, 1)],
-            referring_npi=rng.choice(staff.referrers), poc_start=start, poc_end=end, new=new,
-            frequency=rng.choices((1, 2, 3), (2, 5, 3))[0]))
+            referring_npi=(ref := rng.choice(staff.referrers)),
+            referring_name=staff.referrer_names.get(ref, ""), poc_start=start, poc_end=end,
+            new=new, frequency=rng.choices((1, 2, 3), (2, 5, 3))[0]))
     return plans
 
 

@@ -67,7 +67,7 @@ class VisitBuilder:
                     "12" if plan.condition.name == "debility" and rng.random() < 0.15 else "11"),
                 telehealth=telehealth, lines=lines, diagnoses=plan.diagnoses, note_signed=True,
                 poc_start=plan.poc_start, poc_end=plan.poc_end, last_progress_report=last_report,
-                referring_npi=plan.referring_npi,
+                referring_npi=plan.referring_npi, referring_name=plan.referring_name,
                 auth_number=plan.authorization.number if plan.authorization else "",
                 status=VisitStatus.UNCODED))
             since += 1

@@ -16,6 +16,8 @@ The CSV format (``otq import visits FILE.csv``):
   dx_codes (semicolon-separated ICD-10-CM, I69.351;M62.81), charge (125.00)
 * documentation: note_signed (Y/N), poc_start, poc_end, last_progress_report,
   referring_npi, auth_number, auth_visits
+* optional referring physician name: referring_last_name, referring_first_name (the 837P
+  NM1*DN needs the name as well as the NPI; Medicare therapy claims need both)
 * optional billing provider: billing_npi, billing_name, billing_tin (blank: the store's
   default practice). Dates are YYYY-MM-DD; two-digit years, serial numbers, scientific
   notation and cells starting with = + - @ are refused.
@@ -49,9 +51,10 @@ LINE_COLUMNS = ("cpt", "modifiers", "minutes", "units", "dx_codes", "charge")
 DOC_COLUMNS = ("note_signed", "poc_start", "poc_end", "last_progress_report", "referring_npi",
                "auth_number", "auth_visits")
 BILLING_COLUMNS = ("billing_npi", "billing_name", "billing_tin")
+REFERRING_NAME_COLUMNS = ("referring_last_name", "referring_first_name")
 REQUIRED_COLUMNS = (VISIT_COLUMNS + PATIENT_COLUMNS + COVERAGE_COLUMNS + PROVIDER_COLUMNS
                     + LINE_COLUMNS + DOC_COLUMNS)
-ALL_COLUMNS = REQUIRED_COLUMNS + BILLING_COLUMNS
+ALL_COLUMNS = REQUIRED_COLUMNS + BILLING_COLUMNS + REFERRING_NAME_COLUMNS
 
 #: column -> (parser, cell must not be blank)
 FIELDS: dict[str, tuple[F.Parser, bool]] = {
@@ -72,6 +75,7 @@ FIELDS: dict[str, tuple[F.Parser, bool]] = {
     "referring_npi": (F.npi, False), "auth_number": (F.text, False),
     "auth_visits": (F.whole_number, False), "billing_npi": (F.npi, False),
     "billing_name": (F.text, False), "billing_tin": (F.tin, False),
+    "referring_last_name": (F.text, False), "referring_first_name": (F.text, False),
 }
 VISIT_LEVEL = tuple(c for c in ALL_COLUMNS if c not in LINE_COLUMNS)
 _BAD_BYTES = re.compile("[\udc80-\udcff]")

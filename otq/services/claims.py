@@ -56,7 +56,7 @@ def build_claims(session: Session, visits: list[Visit], first_number: int) -> li
             visit_ids=tuple(v.id for v in group), date_of_service=first.date_of_service,
             lines=tuple(lines), diagnoses=tuple(diagnoses[:12]),
             place_of_service=first.place_of_service, referring_npi=first.referring_npi,
-            auth_number=first.auth_number,
+            referring_name=first.referring_name, auth_number=first.auth_number,
         ))
         number += 1
     return claims

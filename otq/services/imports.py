@@ -221,6 +221,7 @@ class _Plan:
             poc_start=row["poc_start"], poc_end=row["poc_end"],
             last_progress_report=row["last_progress_report"],
             referring_npi=row["referring_npi"] or "", auth_number=row["auth_number"] or "",
+            referring_name=referring_name(row["referring_last_name"], row["referring_first_name"]),
         )
         if current is None:
             self.changes.append(Put("visits", encode(visit)))
@@ -267,3 +268,11 @@ def _practice(rid: str, row: VisitRow, current: dict[str, Any] | None) -> Practi
                     tin=row["billing_tin"] or cur.get("tin", ""),
                     taxonomy=cur.get("taxonomy", "225X00000X"),
                     address=Address(**cur["address"]) if cur.get("address") else Address())
+
+
+def referring_name(last: str | None, first: str | None) -> str:
+    """The referring physician as claims carry it: "LAST, FIRST" ("" when no last name)."""
+    last, first = (last or "").strip(), (first or "").strip()
+    if not last:
+        return ""
+    return f"{last}, {first}" if first else last
