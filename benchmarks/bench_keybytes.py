@@ -221,7 +221,8 @@ def base_env(**extra: str) -> dict[str, str]:
     """A clean 256-colour terminal environment (no truecolor, no NO_COLOR)."""
     env = {k: v for k, v in os.environ.items()
            if k not in {"COLORTERM", "NO_COLOR", "OTQ_LOW_BANDWIDTH", "TEXTUAL_COLOR_SYSTEM"}}
-    env.update(TERM="xterm-256color", LANG="C.UTF-8", LC_ALL="C.UTF-8", **extra)
+    env.update(TERM="xterm-256color", LANG="C.UTF-8", LC_ALL="C.UTF-8")
+    env.update(extra)
     return env
 
 
@@ -265,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
                 label = name if name == "otq" else f"otq {name}"
                 # "2" opens the uncoded queue; the settle lets the status line's first
                 # store check pass so it is not counted against the first key.
-                jobs.append((label, otq + extra, base_env(XDG_STATE_HOME=str(tmpdir), **env),
+                jobs.append((label, otq + extra, base_env(XDG_STATE_HOME=str(tmpdir),
+                                                      XDG_CONFIG_HOME=str(tmpdir), **env),
                              [b"2"], b"q", 1.2))
         if "mutt" in programs and shutil.which("mutt"):
             box = mutt_mbox(tmpdir)

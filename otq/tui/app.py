@@ -23,22 +23,28 @@ from otq.errors import OtqError
 from otq.queue_defs import QueueSpec, load_queue_specs
 from otq.services.queues import queue_counts
 from otq.services.session import Session
+from otq.settings import Settings, load_settings
 from otq.tui.commands import AppCommands
+from otq.tui.keymap import apply_keymap
 from otq.tui.screens.coding import CodingScreen
 from otq.tui.screens.detail import DetailScreen
 from otq.tui.screens.help import HelpScreen, binding_rows
 from otq.tui.screens.queue import QueueScreen
-from otq.tui.theming import APP_VARIABLE_DEFAULTS, load_themes, pick_theme
+from otq.tui.terminal import TerminalAdaptation, terminal_options
+from otq.tui.theming import APP_VARIABLE_DEFAULTS, load_themes, pick_theme, require_theme
 from otq.tui.widgets.status_bar import StatusBar
 
 STYLES = Path(__file__).parent / "styles"
 
 
-class OtqApp(App[None]):
+class OtqApp(TerminalAdaptation, App[None]):
     """The otq work-queue app on one ``Session``.
 
     ``specs`` defaults to the bundled queue files; ``clock`` (for the status line) and
     ``theme`` are parameters so tests can freeze them. ``NO_COLOR`` selects otq-mono.
+    ``settings`` (the user's file; defaults when None) chooses the theme and key remaps;
+    ``ascii`` and ``low_bandwidth`` are the command-line flags (None: not given, so the
+    environment, the settings and the locale decide; see ``otq.tui.terminal``).
     """
 
     CSS_PATH = [STYLES / "app.tcss", STYLES / "queue.tcss", STYLES / "detail.tcss",
@@ -58,7 +64,8 @@ class OtqApp(App[None]):
 
     def __init__(self, session: Session, *, specs: list[QueueSpec] | None = None,
                  clock: Callable[[], datetime] | None = None, theme: str | None = None,
-                 refresh_seconds: float = 1.0) -> None:
+                 refresh_seconds: float = 1.0, settings: Settings | None = None,
+                 ascii: bool | None = None, low_bandwidth: bool | None = None) -> None:
         # Textual removes NO_COLOR from the environment while it starts, so look first.
         no_color = os.environ.get("NO_COLOR") is not None
         specs = list(specs) if specs is not None else load_queue_specs()
@@ -72,11 +79,18 @@ class OtqApp(App[None]):
         self.clock = clock or datetime.now
         self.refresh_seconds = refresh_seconds
         self.animation_level = "none"
+        settings = settings or Settings()
+        self.adapt_terminal(terminal_options(ascii=ascii, low_bandwidth=low_bandwidth,
+                                             settings=settings, detect_locale=False))
         themes = load_themes()
         for t in themes:
             self.register_theme(t)
         self.otq_themes = [t.name for t in themes]
-        self.theme = pick_theme(self.otq_themes, no_color=no_color, requested=theme)
+        require_theme(settings.theme, self.otq_themes, f"{settings.path}: theme")
+        self.theme = pick_theme(self.otq_themes, no_color=no_color,
+                                requested=theme or settings.theme,
+                                low_bandwidth=self.low_bandwidth)
+        apply_keymap(self, settings.keys, settings.path)
         self.counts = queue_counts(session, self.specs)
         # The first queue's screen is the default screen; the others are made on first use.
         for spec in self.specs:
@@ -167,12 +181,19 @@ class OtqApp(App[None]):
         self._close_messages_no_wait()
 
 
-def run_tui(session: Session, *, specs: list[QueueSpec] | None = None) -> None:
+def run_tui(session: Session, *, specs: list[QueueSpec] | None = None,
+            ascii: bool | None = None, low_bandwidth: bool | None = None,
+            theme: str | None = None) -> None:
     """Run the otq TUI on ``session`` until the user quits.
 
-    After a crash (already reported in one line, without patient data) it exits with 1.
+    Reads the user's settings file (a bad one is a ConfigError before the screen
+    changes). After a crash (already reported in one line, without patient data) it
+    exits with 1.
     """
-    app = OtqApp(session, specs=specs)
+    settings = load_settings()
+    ascii = terminal_options(ascii=ascii, settings=settings).ascii  # the locale decides last
+    app = OtqApp(session, specs=specs, settings=settings, theme=theme, ascii=ascii,
+                 low_bandwidth=low_bandwidth)
     app.run()
     if app.return_code:
         raise SystemExit(app.return_code)

@@ -20,7 +20,9 @@ MONO_THEME = "otq-mono"
 
 _COLOUR_FIELDS = ("primary", "secondary", "accent", "foreground", "background", "surface",
                   "panel", "boost", "success", "warning", "error")
-_OTHER_FIELDS = {"name": str, "dark": bool, "luminosity_spread": (int, float),
+#: The theme that uses the terminal's own 16 colours (the low-bandwidth default).
+ANSI_THEME = "otq-ansi"
+_OTHER_FIELDS = {"name": str, "dark": bool, "ansi": bool, "luminosity_spread": (int, float),
                  "text_alpha": (int, float), "variables": dict}
 
 #: otq's own theme variables and their fallbacks (a theme file may override any of them).
@@ -75,10 +77,21 @@ def load_themes(folder: Path | None = None) -> list[Theme]:
     return sorted((load_theme_file(p) for p in folder.glob("*.toml")), key=lambda t: t.name)
 
 
-def pick_theme(names: list[str], *, no_color: bool, requested: str | None = None) -> str:
-    """The theme to start with: mono under NO_COLOR, else the requested one, else dark."""
+def pick_theme(names: list[str], *, no_color: bool, requested: str | None = None,
+               low_bandwidth: bool = False) -> str:
+    """The theme to start with: mono under NO_COLOR, else the requested one, else the
+    terminal's 16 colours (otq-ansi) in low-bandwidth mode, else dark."""
     if no_color and MONO_THEME in names:
         return MONO_THEME
     if requested and requested in names:
         return requested
+    if low_bandwidth and ANSI_THEME in names:
+        return ANSI_THEME
     return DEFAULT_THEME if DEFAULT_THEME in names else names[0]
+
+
+def require_theme(requested: str | None, names: list[str], source: str) -> None:
+    """A ConfigError naming ``source`` (file and key, or option) for an unknown theme."""
+    if requested and requested not in names:
+        raise ConfigError(f"{source}: no theme called {requested!r} "
+                          f"(themes: {', '.join(names)})")
