@@ -79,5 +79,11 @@ class RowPosition(Widget):
             self.refresh()
 
     def render(self) -> Text:
-        """The position, right-aligned."""
-        return Text(self.position, no_wrap=True, end="")
+        """The position, right-aligned with one space after it.
+
+        Padded here rather than with CSS padding and text-align, so the whole cell
+        range is one style run on the wire (one colour code instead of three).
+        """
+        width = self.size.width
+        return Text(f"{self.position} ".rjust(width)[-width:] if width else "",
+                    no_wrap=True, end="")
