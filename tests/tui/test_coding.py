@@ -270,7 +270,9 @@ async def test_line_editor__refuses_bad_input_and_escape_cancels(make_app, visit
         screen = await _open(app, pilot, visits["go"])
         await pilot.press("e")
         await pilot.pause()
-        assert screen.query_one("#edit-input").value == "15"
+        table = screen.query_one(ServiceLinesTable)
+        assert table.edit_text == "15" and "15_" in "".join(
+            seg.text for seg in table.render_line(1))
         await pilot.press("backspace", "backspace", *"ten", "enter")
         await pilot.pause()
         assert screen.editing == (0, "minutes")  # still open, reason shown

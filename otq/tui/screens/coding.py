@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Static
 
 from otq.errors import ConflictError, OtqError
 from otq.services.coding import open_draft, revert_last_save, save_draft
@@ -78,7 +78,6 @@ class CodingScreen(CodingEdits, Screen, inherit_bindings=False):
         super().__init__(name="coding")
         self.visit_id = visit_id
         self.draft = None  # type: ignore[assignment]  # opened in on_mount
-        self.editing: tuple[int, str] | None = None
         self.last_message = ""
 
     def compose(self) -> ComposeResult:
@@ -91,15 +90,11 @@ class CodingScreen(CodingEdits, Screen, inherit_bindings=False):
         yield ServiceLinesTable(id="service-lines")
         yield Static(id="working")
         yield FindingsPanel(id="findings")
-        with Horizontal(id="edit-line"):
-            yield Static(id="edit-label")
-            yield Input(id="edit-input", compact=True)
         yield StatusBar(app.session.user, app.session.store.path, app.clock, id="status")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         """Open the draft and give the lines the keyboard."""
-        self.query_one("#edit-input", Input).cursor_blink = False
         self.draft = open_draft(self.app.session, self.visit_id)
         self.changed("")
         self.query_one(ServiceLinesTable).focus()
@@ -151,25 +146,17 @@ class CodingScreen(CodingEdits, Screen, inherit_bindings=False):
     # ------------------------------------------------------------- events
     @on(ServiceLinesTable.EditRequested)
     def _edit_requested(self, event: ServiceLinesTable.EditRequested) -> None:
-        if self.editing is not None:
-            # Keys typed faster than the editor took the keyboard belong to the edit.
-            if event.text:
-                field = self.query_one("#edit-input", Input)
-                field.insert_text_at_cursor(event.text)
-            return
         self.open_editor(event.row, event.column, event.text)
 
-    @on(Input.Submitted, "#edit-input")
-    def _edit_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.commit_editor(event.value)
+    @on(ServiceLinesTable.EditDone)
+    def _edit_done(self, event: ServiceLinesTable.EditDone) -> None:
+        if event.text is None:
+            self.close_editor()
+            self.say("edit cancelled")
+        else:
+            self.commit_editor(event.text)
 
     # ------------------------------------------------------------ actions
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """While the line editor is open, only Esc and save work (typing goes to it)."""
-        if self.editing is not None:
-            return action in ("back", "save")
-        return True
 
     def action_edit(self) -> None:
         """Edit the cell under the cursor."""
@@ -188,7 +175,7 @@ class CodingScreen(CodingEdits, Screen, inherit_bindings=False):
     def action_save(self) -> None:
         """Save with compare-and-set; a clean visit becomes coded and leaves the queue."""
         if self.editing is not None:
-            self.commit_editor(self.query_one("#edit-input", Input).value)
+            self.commit_editor(self.query_one(ServiceLinesTable).edit_text or "")
             if self.editing is not None:
                 return
         try:
@@ -261,11 +248,7 @@ class CodingScreen(CodingEdits, Screen, inherit_bindings=False):
             yes="undo the save", no="keep it"), answer)
 
     def action_back(self) -> None:
-        """Close the line editor, or go back to the queue (asking if there are unsaved changes)."""
-        if self.editing is not None:
-            self.close_editor()
-            self.say("edit cancelled")
-            return
+        """Go back to the queue (asking if there are unsaved changes)."""
         pending = self.draft.dirty or bool(self.draft.acknowledged - set(self.draft.visit.acknowledged))
         if not pending:
             self.dismiss(None)

@@ -11,8 +11,6 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from textual.widgets import Input, Static
-
 from otq.domain import Finding, Fix
 from otq.errors import OtqError
 from otq.reference.icd import icd_table
@@ -79,7 +77,7 @@ class CodingEdits:
 
     # -------------------------------------------------------------- the editor
     def open_editor(self, row: int, column: str, text: str | None = None) -> None:
-        """Edit one cell in the line editor under the table (pickers for code and modifiers)."""
+        """Edit one cell in place (the code and modifiers cells open their pickers)."""
         if column == "cpt" and text is None:
             self.action_change_code()
             return
@@ -92,22 +90,20 @@ class CodingEdits:
                    "units": "" if line.units is None else str(line.units),
                    "pointers": ",".join(map(str, line.dx_pointers)),
                    "charge": "" if line.charge is None else f"{line.charge:.2f}"}[column]
-        self.editing = (row, column)
-        label = f"Line {row + 1} {EDITORS[column][0]}:"
-        self.query_one("#edit-label", Static).update(label)
-        self.query_one("#edit-line").display = True
-        field = self.query_one("#edit-input", Input)
-        field.value = current if text is None else text
-        field.cursor_position = len(field.value)
-        # e/Enter selects the old value so typing replaces it; a typed digit is kept.
-        field.select_on_focus = text is None
-        field.focus()
+        table = self.query_one(ServiceLinesTable)
+        table.focus()
+        table.start_edit(row, column, current if text is None else text, fresh=text is None)
+        self.say(f"line {row + 1} {EDITORS[column][0]}: enter ok, esc cancels")
+
+    @property
+    def editing(self) -> tuple[int, str] | None:
+        """(row, column key) of the open cell editor, or None."""
+        table = self.query_one(ServiceLinesTable)
+        return (table.row, table.column.key) if table.editing else None
 
     def close_editor(self) -> None:
-        """Hide the line editor and give the table the keyboard back."""
-        self.editing = None
-        self.query_one("#edit-line").display = False
-        self.query_one(ServiceLinesTable).focus()
+        """Close the cell editor (the table keeps the keyboard)."""
+        self.query_one(ServiceLinesTable).stop_edit()
 
     def commit_editor(self, value: str) -> None:
         """Apply the edited value; a refused value keeps the editor open with the reason."""

@@ -2,7 +2,9 @@
 
 A visit has a handful of lines, but the table still draws each line on demand and
 repaints only what a cursor move touches, like the queue table. Cells are plain strings
-(never markup). Typing a digit on a number cell starts editing it with that digit.
+(never markup). Editing happens in the cell itself: typing a digit on a number cell
+starts editing it with that digit; Enter commits, Esc cancels. The table keeps the
+keyboard while editing, so no focus change (and no footer rebuild) slows a keystroke.
 """
 
 from __future__ import annotations
@@ -73,7 +75,8 @@ class ServiceLinesTable(Widget, can_focus=True):
     """Service lines with a (row, column) cursor. The screen does the editing."""
 
     COMPONENT_CLASSES = {"service-lines--header", "service-lines--cursor-row",
-                         "service-lines--cursor-cell", "service-lines--empty"}
+                         "service-lines--cursor-cell", "service-lines--empty",
+                         "service-lines--editor"}
     BINDINGS = [
         Binding("j,down", "move(1, 0)", "Next line", show=False, id="lines.down"),
         Binding("k,up", "move(-1, 0)", "Previous line", show=False, id="lines.up"),
@@ -89,11 +92,20 @@ class ServiceLinesTable(Widget, can_focus=True):
             self.row, self.column, self.text = row, column, text
             super().__init__()
 
+    class EditDone(Message):
+        """Enter (``text`` is the new value) or Esc (``text`` is None) in the cell editor."""
+
+        def __init__(self, row: int, column: str, text: str | None) -> None:
+            self.row, self.column, self.text = row, column, text
+            super().__init__()
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.rows: list[list[str]] = []
         self.row = 0
         self.col = EDITABLE[2]  # minutes: what a coder changes most
+        self.edit_text: str | None = None  # the cell editor's text while editing
+        self.edit_fresh = False  # the first key typed replaces the old value
 
     # ----------------------------------------------------------------- data
     @property
@@ -126,13 +138,53 @@ class ServiceLinesTable(Widget, can_focus=True):
         if self.rows:
             self.post_message(self.EditRequested(self.row, self.column.key))
 
+    @property
+    def editing(self) -> bool:
+        """True while the cell editor is open."""
+        return self.edit_text is not None
+
+    def start_edit(self, row: int, col_key: str, text: str, *, fresh: bool) -> None:
+        """Open the cell editor on (row, column) with ``text``; ``fresh``: typing replaces it."""
+        self.row = row
+        self.col = next(i for i, c in enumerate(COLUMNS) if c.key == col_key)
+        self.edit_text, self.edit_fresh = text, fresh
+        self._refresh_row()
+
+    def stop_edit(self) -> None:
+        """Close the cell editor."""
+        self.edit_text = None
+        self._refresh_row()
+
+    def _refresh_row(self) -> None:
+        self.refresh(Region(0, self.row + 1, self.size.width, 1))
+
     def on_key(self, event: events.Key) -> None:
-        """A digit (or '.') on a number cell starts editing that cell with it."""
+        """Keys of the cell editor; a digit on a number cell opens it with that digit."""
         char = event.character
-        if self.rows and self.column.numeric and char and (char.isdigit() or char in ".,"):
-            event.stop()
-            event.prevent_default()
-            self.post_message(self.EditRequested(self.row, self.column.key, char))
+        if self.edit_text is None:
+            if self.rows and self.column.numeric and char and (char.isdigit() or char in ".,"):
+                event.stop()
+                event.prevent_default()
+                self.post_message(self.EditRequested(self.row, self.column.key, char))
+            return
+        if event.key in ("ctrl+s", "ctrl+q"):
+            return  # save (which commits the edit first) and quit still work
+        event.stop()
+        event.prevent_default()
+        if event.key == "enter":
+            self.post_message(self.EditDone(self.row, self.column.key, self.edit_text))
+        elif event.key == "escape":
+            self.post_message(self.EditDone(self.row, self.column.key, None))
+        elif event.key == "backspace":
+            self.edit_text = "" if self.edit_fresh else self.edit_text[:-1]
+        elif event.key == "ctrl+u":
+            self.edit_text = ""
+        elif char and char.isprintable():
+            self.edit_text = char if self.edit_fresh else self.edit_text + char
+        else:
+            return
+        self.edit_fresh = False
+        self._refresh_row()
 
     def on_focus(self) -> None:
         """The cursor cell shows only while the table has the keyboard."""
@@ -175,7 +227,12 @@ class ServiceLinesTable(Widget, can_focus=True):
                 continue
             text = fit_cell(safe_text(cells[i]), w, column.align)
             style = row_style
-            if on_row and i == self.col and self.has_focus:
+            if on_row and i == self.col and self.edit_text is not None:
+                # The editor may need more room than the column: it takes what it needs.
+                shown = safe_text(self.edit_text) + "_"
+                text = fit_cell(shown, max(w, cell_len(shown)))
+                style = base + self.get_component_rich_style("service-lines--editor")
+            elif on_row and i == self.col and self.has_focus:
                 style = base + self.get_component_rich_style("service-lines--cursor-cell")
             if segments:
                 segments.append(Segment(" ", row_style))
