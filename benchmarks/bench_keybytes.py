@@ -10,7 +10,8 @@ send for that keystroke (before SSH's own framing). Measured per program and siz
 
 * first paint bytes (everything up to the first idle),
 * bytes per key: mean, median, p95, max,
-* key-to-idle latency: from writing the key to the last byte before idle (median, p95).
+* key-to-idle latency: from writing the key to the last byte before idle (median, p95),
+* a held key: 30 cursor-downs 33 ms apart (auto-repeat), total bytes.
 
 otq is shown a queue of at least 5,000 rows (the uncoded queue of a generated practice:
 ``--visits 26000`` gives about 5,100 uncoded visits); the store is generated once into
@@ -48,6 +49,8 @@ ARROW_DOWN = {False: b"\x1b[B", True: b"\x1bOB"}  # normal / application cursor 
 DECCKM = re.compile(rb"\x1b\[\?1([hl])")
 MIN_ROWS = 5000
 HTOP_PROCESSES = 250
+HELD_KEYS = 30  # cursor-downs in the held-key burst
+HELD_GAP_S = 1 / 30
 
 
 @dataclass
@@ -60,6 +63,7 @@ class Run:
     startup_ms: float = 0.0
     per_key: list[int] = field(default_factory=list)
     latency_ms: list[float] = field(default_factory=list)
+    held_bytes: int = 0
     note: str = ""
 
     def summary(self) -> dict[str, object]:
@@ -74,6 +78,7 @@ class Run:
             "p95": percentile(keys, 95), "max": max(keys) if keys else None,
             "latency_median_ms": round(statistics.median(lat), 1) if lat else None,
             "latency_p95_ms": round(percentile(lat, 95), 1) if lat else None,
+            "held_30_keys_bytes": self.held_bytes,
             "note": self.note,
         }
 
@@ -133,6 +138,20 @@ class Pty:
                 self.app_cursor = mode == b"h"
         return total, last
 
+    def read_for(self, seconds: float) -> int:
+        """Read whatever arrives during the next ``seconds``; returns the byte count."""
+        total, end = 0, time.monotonic() + seconds
+        while not self.closed and (left := end - time.monotonic()) > 0:
+            if select.select([self.fd], [], [], left)[0]:
+                try:
+                    data = os.read(self.fd, 1 << 16)
+                except OSError:
+                    data = b""
+                if not data:
+                    self.closed = True
+                total += len(data)
+        return total
+
     def send(self, data: bytes) -> float:
         """Write ``data`` as typed keys; returns the time it was written."""
         os.write(self.fd, data)
@@ -178,6 +197,12 @@ def measure(name: str, argv: list[str], size: tuple[int, int], *, env: dict[str,
             run.per_key.append(count)
             if last is not None:
                 run.latency_ms.append((last - sent) * 1000)
+        # A held key: the terminal's auto-repeat sends one every ~33 ms (30 a second).
+        for _ in range(HELD_KEYS):
+            term.send(ARROW_DOWN[term.app_cursor])
+            run.held_bytes += term.read_for(HELD_GAP_S)
+        count, _last = term.read_until_idle(idle_s, first_s=1.0)
+        run.held_bytes += count
         term.send(quit_keys)
         term.read_until_idle(0.2, first_s=1.0)
     finally:
@@ -302,14 +327,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 HEADER = ("program", "size", "first paint", "mean", "median", "p95", "max", "lat med ms",
-          "lat p95 ms")
+          "lat p95 ms", "held 30 keys")
 
 
 def format_row(s: dict[str, object]) -> str:
     """One summary as a Markdown table row."""
     cells = [s["program"], s["size"], s["first_paint_bytes"], s["mean"], s["median"],
              s["p95"] if s["p95"] is None else round(s["p95"]), s["max"],
-             s["latency_median_ms"], s["latency_p95_ms"]]
+             s["latency_median_ms"], s["latency_p95_ms"], s["held_30_keys_bytes"]]
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
 

@@ -26,8 +26,6 @@ from otq.tui.ascii import AsciiCompositor, ascii_key_display, ascii_wanted
 
 ANSI_THEME = "otq-ansi"
 LOW_BANDWIDTH_CLASS = "-low-bandwidth"
-#: In low-bandwidth mode, cursor moves closer together than this are a held key.
-HELD_KEY_SECONDS = 0.05
 _OFF = {"", "0", "false", "no", "off"}
 
 

@@ -31,6 +31,8 @@ from otq.services.queues import QueueRow
 from otq.text import safe_text
 
 GAP = 1  # spaces between columns
+#: Low-bandwidth mode: cursor moves closer together than this are a held key.
+HELD_KEY_SECONDS = 0.05
 
 
 def fit_columns(columns: Sequence[ColumnSpec], width: int) -> list[tuple[int, int]]:
@@ -278,6 +280,11 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         """The wheel moves the cursor (the view follows by pages)."""
         event.stop()
         self.move_to(self.cursor - 3)
+
+    def on_mount(self) -> None:
+        """In low-bandwidth mode a held key repaints once when it stops, not per key."""
+        if getattr(self.app, "low_bandwidth", False):
+            self.coalesce_seconds = HELD_KEY_SECONDS
 
     # ------------------------------------------------------------ rendering
     def on_resize(self, event: events.Resize) -> None:
