@@ -8,6 +8,8 @@ from enum import StrEnum
 
 import pendulum
 
+from otq.domain.workitem import HistoryEntry
+
 
 class DenialStatus(StrEnum):
     """Where a denial stands."""
@@ -37,3 +39,18 @@ class Denial:
     next_action: str = ""
     deadline: pendulum.Date | None = None
     status: DenialStatus = DenialStatus.OPEN
+    # Added for 835 posting and the denials workbench (all optional, so old records load):
+    remit_id: str = ""  # the remits record that brought the denial
+    cpt: str = ""  # the line's procedure code ("" for a claim-level denial)
+    why: str = ""  # the playbook's reason for the next action
+    appeal_level: int = 0  # 1 redetermination, 2 reconsideration ...
+    appealed_on: pendulum.Date | None = None
+    closed_on: pendulum.Date | None = None
+    resolution: str = ""  # paid, written_off, billed_patient, billed_secondary ...
+    history: tuple[HistoryEntry, ...] = ()
+
+    @property
+    def is_closed(self) -> bool:
+        """Settled: paid later, written off or billed elsewhere."""
+        return self.status in (DenialStatus.CLOSED, DenialStatus.WRITTEN_OFF,
+                               DenialStatus.BILLED_ELSEWHERE)
