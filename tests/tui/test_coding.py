@@ -450,3 +450,60 @@ async def test_data_is_shown_as_text_not_markup(make_app, visits, store_path):
         screen = await _open(app, pilot, odd.id)
         title = str(screen.query_one("#coding-title").render())
         assert "[red]X[/red]" in title and "[bold]Pat[/bold]" in title
+
+
+async def test_q__with_unsaved_changes_asks_before_quitting(make_app, visits):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot, visits["dup"])
+        await pilot.press("x", "q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is screen and app.is_running
+
+
+async def test_palette__offers_the_coding_keys_by_name(make_app, visits):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await _open(app, pilot, visits["ota"])
+        await pilot.press("ctrl+p", *"auto-fixes")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, FixModal)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+
+
+# ------------------------------------------------------------- reference data
+def test_modifier_table__shipped_file_explains_the_ot_modifiers():
+    from otq.reference.modifiers import modifier_table
+
+    table = modifier_table()
+    for code in ("GO", "CO", "KX", "59", "XE", "XS", "XP", "XU", "95", "GA", "GZ", "GP", "GN",
+                 "76", "77"):
+        assert table.modifiers[code].meaning
+    assert "assistant" in table.modifiers["CO"].meaning
+    assert set(table.places_of_service) >= {"02", "10", "11", "12"}
+
+
+def test_modifier_table__bad_rows_are_reported_with_file_and_key(tmp_path):
+    from otq.errors import ConfigError
+    from otq.reference.modifiers import load_modifier_table
+
+    path = tmp_path / "modifiers.toml"
+    path.write_text('[modifiers.GO]\nmeaning = "OT"\n[modifiers.go]\nmeaning = "x"\n'
+                    '[modifiers.KX]\nstatus = "Z"\nmeaning = "y"\n[modifiers.59]\nmeaning = ""\n'
+                    '[places_of_service.11]\nmeaning = "Office"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_modifier_table(path)
+    text = str(err.value)
+    assert f"{path}: modifiers.go: a code is two capital letters" in text
+    assert f"{path}: modifiers.KX: status" in text
+    assert f"{path}: modifiers.59: meaning: missing" in text
+    path.write_text('[modifiers.GO]\nmeaning = "OT"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="places_of_service.*missing"):
+        load_modifier_table(path)

@@ -3,11 +3,12 @@
 Opened with Enter on a visit in the uncoded queue. Every edit goes to a ``VisitDraft``
 (otq.services.coding) and the findings are re-scrubbed at once. ``ctrl+s`` saves with
 compare-and-set: a clean visit becomes coded, gets its claim and leaves the queue.
-Editing keys live in ``coding_edits.py``.
+Editing keys live in ``coding_edits.py``; note, snooze and history in ``coding_items.py``.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -21,11 +22,11 @@ from textual.widgets import Footer, Static
 from otq.errors import ConflictError, OtqError
 from otq.services.coding import open_draft, revert_last_save, save_draft
 from otq.services.queues import queue_counts
-from otq.services.workitems import add_note, load_item, parse_snooze, snooze
 from otq.text import safe_text
-from otq.tui.dialogs import ConfirmModal, PromptModal, TextModal
+from otq.tui.commands import Command, _ListProvider
+from otq.tui.dialogs import ConfirmModal, PromptModal
 from otq.tui.screens.coding_edits import CodingEdits
-from otq.tui.screens.detail import DetailScreen
+from otq.tui.screens.coding_items import CodingItemActions
 from otq.tui.widgets.findings_panel import FindingsPanel
 from otq.tui.widgets.service_lines import MANUAL_MARK, ServiceLinesTable
 from otq.tui.widgets.status_bar import StatusBar
@@ -35,13 +36,23 @@ if TYPE_CHECKING:
     from otq.tui.app import OtqApp
 
 
+class CodingCommands(_ListProvider):
+    """The palette on the coding screen: every key of the screen, by name."""
+
+    def commands(self) -> list[Command]:
+        """One entry per coding binding (the same words as the ? help)."""
+        screen = self.screen
+        return [(f"Coding: {b.tooltip}", partial(screen.run_action, b.action), f"key {b.key}")
+                for b in CodingScreen.BINDINGS if b.action not in ("back", "quit")]
+
+
 def _b(key: str, action: str, text: str, name: str, tip: str, show: bool = False,
        display: str | None = None) -> Binding:
     return Binding(key, action, text, show=show, key_display=display, id=f"coding.{name}",
                    tooltip=tip)
 
 
-class CodingScreen(CodingEdits, Screen, inherit_bindings=False):
+class CodingScreen(CodingEdits, CodingItemActions, Screen, inherit_bindings=False):
     """Code one visit by keyboard. ``?`` lists every key."""
 
     app: OtqApp
@@ -72,7 +83,9 @@ class CodingScreen(CodingEdits, Screen, inherit_bindings=False):
            "^r"),
         _b("tab", "switch_panel", "Panel", "switch-panel",
            "Switch between the lines and the findings"),
+        _b("q", "quit", "Quit", "quit", "Quit otq (asks if there are unsaved changes)"),
     ]
+    COMMANDS = {CodingCommands}
 
     def __init__(self, visit_id: str) -> None:
         super().__init__(name="coding")
@@ -247,10 +260,21 @@ class CodingScreen(CodingEdits, Screen, inherit_bindings=False):
             "it created (if not yet submitted). Both show in the history.",
             yes="undo the save", no="keep it"), answer)
 
+    def _pending(self) -> bool:
+        return self.draft.dirty or bool(self.draft.acknowledged - set(self.draft.visit.acknowledged))
+
+    def action_quit(self) -> None:
+        """Quit otq, asking first when there are unsaved changes."""
+        if not self._pending():
+            self.app.exit()
+            return
+        self.app.push_screen(ConfirmModal(
+            "Quit without saving?", "Your unsaved changes to this visit will be lost.",
+            yes="discard and quit", no="stay"), lambda yes: yes and self.app.exit())
+
     def action_back(self) -> None:
         """Go back to the queue (asking if there are unsaved changes)."""
-        pending = self.draft.dirty or bool(self.draft.acknowledged - set(self.draft.visit.acknowledged))
-        if not pending:
+        if not self._pending():
             self.dismiss(None)
             return
         self.app.push_screen(ConfirmModal(
@@ -268,71 +292,3 @@ class CodingScreen(CodingEdits, Screen, inherit_bindings=False):
                                          value="; ".join(self.draft.visit.diagnoses),
                                          hint="codes separated by ;   enter: ok   esc: cancel"),
                              done)
-
-    def action_note(self) -> None:
-        """Add a note to the visit's history."""
-        def done(text: str | None) -> None:
-            if not text:
-                return
-            try:
-                add_note(self.app.session, "visit", self.visit_id, text)
-            except OtqError as exc:
-                self.say(str(exc), error=True)
-                return
-            self.say("note added to the history")
-
-        self.app.push_screen(PromptModal(f"Note on visit {self.draft.visit.external_id}",
-                                         placeholder="what you found or asked"), done)
-
-    def action_snooze(self) -> None:
-        """Snooze the visit; it leaves the uncoded queue until then."""
-        today = self.app.session.today
-
-        def check(text: str) -> str | None:
-            try:
-                parse_snooze(text, today)
-            except OtqError as exc:
-                return str(exc)
-            return None
-
-        def done(text: str | None) -> None:
-            if not text:
-                return
-            until = parse_snooze(text, today)
-            try:
-                snooze(self.app.session, "visit", self.visit_id, until)
-            except OtqError as exc:
-                self.say(str(exc), error=True)
-                return
-            self.app.counts = queue_counts(self.app.session, self.app.specs)
-            message = f"snoozed until {until.isoformat()}: it leaves the queue until then"
-            if self.draft.dirty:
-                self.say(message + "; save or discard your changes")
-            else:
-                self.dismiss(message)
-
-        self.app.push_screen(PromptModal(f"Snooze visit {self.draft.visit.external_id} until",
-                                         placeholder="3d, 2w, tomorrow or 2026-12-01",
-                                         check=check), done)
-
-    def action_history(self) -> None:
-        """Every recorded change of this visit: who, when, what; then the notes."""
-        try:
-            item, _ = load_item(self.app.session, "visit", self.visit_id)
-        except OtqError as exc:
-            self.say(str(exc), error=True)
-            return
-        text = Text()
-        for title, rows in (("History", [(h.at, h.by, h.what) for h in item.history]),
-                            ("Notes", [(n.at, n.by, n.text) for n in item.notes])):
-            text.append(f"{title}\n", "bold underline")
-            if not rows:
-                text.append("  none yet\n", "italic")
-            for at, by, what in rows:
-                text.append(f"  {safe_text(at)[:16].replace('T', ' ')}  {safe_text(by)}: ", "bold")
-                text.append(f"{safe_text(what, limit=2000)}\n")
-        self.app.push_screen(TextModal(f"Visit {self.draft.visit.external_id}: history", text))
-
-    def action_details(self) -> None:
-        """The read-only detail of the visit (patient, coverage, stored lines)."""
-        self.app.push_screen(DetailScreen("visit", self.visit_id))
