@@ -6,7 +6,7 @@ is not UTF-8. otq's own widgets already choose ASCII forms (``...`` in truncated
 command palette's icon, a name with an accent) is caught in one place: each screen's
 compositor translates the finished lines, cell for cell, before they are written or
 exported as a screenshot. Box drawing becomes ``+ - |``, block elements become ``#``
-or spaces, accented letters lose their accents, and anything else becomes ``?``.
+or blanks, accented letters lose their accents, and anything else becomes ``?``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ _FIXED = {
     "\u2713": "x", "\u2714": "x", "\u2717": "X", "\u2718": "X", "\u2500": "-", "\u2502": "|",
     "\u2014": "-", "\u2013": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
     "\u00a0": " ", "\u25cf": "*", "\u25cb": "o", "\u2588": "#", "\u2591": ".", "\u2592": ":",
-    "\u2593": "#", "\u258c": "#", "\u2590": "#", "\u2580": "#", "\u2584": "#",
+    "\u2593": "#",
 }
 
 
@@ -48,8 +48,8 @@ def ascii_char(char: str) -> str:
             name = unicodedata.name(char, "")
             fixed = "-" if "HORIZONTAL" in name and "VERTICAL" not in name else (
                 "|" if "VERTICAL" in name and "HORIZONTAL" not in name else "+")
-        elif 0x2580 <= code <= 0x259F:  # block elements: eighths used by scrollbars
-            fixed = " " if code in (0x2581, 0x2582, 0x2594, 0x258F, 0x258E) else "#"
+        elif 0x2580 <= code <= 0x259F:  # block elements: scrollbar ends become blank
+            fixed = " "
         else:
             plain = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
             fixed = plain if plain and cell_len(plain) == width else "?" * width

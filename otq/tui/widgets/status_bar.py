@@ -62,6 +62,8 @@ class StatusBar(Widget):
         """User and store on the left, the message in the middle, the time on the right."""
         width = self.size.width
         left = f" {self.user} \u00b7 {self.store} "
+        if getattr(self.app, "ascii_mode", False):  # "ann - .../otq/store.json"
+            left = left.replace("\u00b7", "-").replace("\u2026", "...")
         right = f" {self.time} "
         room = width - cell_len(left) - cell_len(right)
         text = Text(no_wrap=True)
