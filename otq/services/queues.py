@@ -102,6 +102,14 @@ def _age(session: Session, date) -> tuple[str, Any]:
     return str(days), days
 
 
+def _aging(session: Session, date) -> tuple[str, Any]:
+    """The denial aging bucket (0-30 ... 120+), sorting by days."""
+    from otq.services.denials import aging_bucket
+
+    days = (session.today - date).days if date else 0
+    return aging_bucket(days), days
+
+
 def _first_finding(s: Session, v: Visit) -> tuple[str, Any]:
     errors = [f for f in all_findings(s).get(v.id, ()) if f.is_error]
     return (errors[0].rule_id if errors else ""), (errors[0].rule_id if errors else "")
@@ -145,6 +153,7 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "amount": lambda s, d: (_money(d.amount), d.amount),
         "next_action": lambda s, d: (d.next_action.replace("_", " "),) * 2,
         "age": lambda s, d: _age(s, d.denied_on),
+        "aging": lambda s, d: _aging(s, d.denied_on),
     },
 }
 for _cols in COLUMNS.values():
