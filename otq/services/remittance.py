@@ -87,10 +87,13 @@ def import_era(session: Session, path: Path | str, *, dry_run: bool = False,
         remit_date = pay.remit_date or session.today
         first_posting = len(state.postings)
         for clp in pay.claims:
-            claim = _match_claim(by_pcn.get(clp.patient_control_number, []), clp, state)
+            same = by_pcn.get(clp.patient_control_number, [])
+            sent = [c for c in same if state.current(c).status is not ClaimStatus.READY]
+            claim = _match_claim(sent, clp, state)
             if claim is None:
-                state.unmatched.append(unmatched_record(remit_id, path.name, clp, None,
-                                                  "no claim with this patient control number"))
+                why = ("the claim with this patient control number has not been submitted"
+                       if same else "no claim with this patient control number")
+                state.unmatched.append(unmatched_record(remit_id, path.name, clp, None, why))
                 continue
             post_claim_payment(state, claim, clp, remit_id, remit_date, path.name)
         state.remits.append({
