@@ -16,6 +16,7 @@ from otq.domain import Claim, ClaimLine
 
 Adj = tuple[str, str, Decimal]  # group, CARC, amount
 CENT = Decimal("0.01")
+REMIT_DATE = pendulum.date(2026, 2, 20)
 
 
 def _m(d: Decimal) -> str:
@@ -69,7 +70,7 @@ class ClaimRemit:
 
 
 def build_835(remits: Sequence[ClaimRemit], *, trace: str = "EFT0001", payer_id: str = "04412",
-              payer_name: str = "MEDICARE PART B", date: pendulum.Date = pendulum.date(2026, 2, 20),
+              payer_name: str = "MEDICARE PART B", date: pendulum.Date = REMIT_DATE,
               plb: Sequence[tuple[str, Decimal]] = (), bpr_delta: Decimal = Decimal(0),
               control: str = "000000777", terminator: str = "~\n") -> str:
     """A whole 835 interchange paying ``remits``; ``bpr_delta`` unbalances BPR02 on purpose."""
