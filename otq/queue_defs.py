@@ -16,7 +16,7 @@ from pathlib import Path
 from otq.errors import ConfigError
 from otq.paths import bundled_dir
 
-ENTITIES = ("coverage", "visit", "claim", "denial")
+ENTITIES = ("coverage", "visit", "claim", "denial", "document")
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from otq.domain import (
     VisitStatus,
 )
 from otq.domain.codes import CodeInfo
+from otq.domain.document import Document, DocumentKind
 
 #: Visits that were actually treated: appointments and voided visits bill nothing.
 TREATED = (VisitStatus.UNCODED, VisitStatus.CODED)
@@ -75,6 +76,8 @@ class ScrubContext:
     auth_uses: dict[tuple[str, str], list[tuple[int, str]]] = field(default_factory=dict)
     auth_by_number: dict[tuple[str, str], Authorization] = field(default_factory=dict)
     ncci_by_col2: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Documents the office has received, by patient id (requests alone don't count).
+    documents: dict[str, tuple[Document, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, *, today: pendulum.Date, codes: dict[str, CodeInfo],
@@ -187,3 +190,26 @@ class ScrubContext:
         # The stored copy of this visit may sit earlier in the list (its date was edited).
         stale = sum(1 for _, vid in uses[:before] if vid == visit.id)
         return before - stale + 1
+
+    def document_on_file(self, visit: Visit, kind: DocumentKind) -> Document | None:
+        """A received document of ``kind`` for the visit: a note for this visit, or a plan,
+        recertification or progress report whose period includes its date of service."""
+        for doc in self.documents.get(visit.patient_id, ()):
+            if doc.kind is not kind or not doc.received:
+                continue
+            if kind is DocumentKind.TREATMENT_NOTE:
+                if visit.id in (doc.visit_id, doc.key):
+                    return doc
+            elif doc.covers(visit.date_of_service):
+                return doc
+        return None
+
+    def last_progress_report_on_file(self, visit: Visit) -> pendulum.Date | None:
+        """The latest period end of a received progress report on or before the visit's date."""
+        best = None
+        for doc in self.documents.get(visit.patient_id, ()):
+            end = doc.period_end
+            if doc.kind is DocumentKind.PROGRESS_REPORT and doc.received and end is not None \
+                    and end <= visit.date_of_service and (best is None or end > best):
+                best = end
+        return best

@@ -23,6 +23,7 @@ from otq.domain import (
     VisitStatus,
     WorkItem,
 )
+from otq.domain.document import DocumentNeed
 from otq.queue_defs import QueueSpec
 from otq.services.eligibility import PendingEligibility, pending_eligibility, upcoming_visits
 from otq.services.scrubbing import all_findings
@@ -159,7 +160,53 @@ COLUMNS: dict[str, dict[str, Column]] = {
 for _cols in COLUMNS.values():
     _cols["assignee"] = lambda s, x: ((w := work_items(s).get(x.id)) and w.assignee or "",) * 2
 
-ENTITY_TABLES = {"coverage": "coverages", "visit": "visits", "claim": "claims", "denial": "denials"}
+ENTITY_TABLES = {"coverage": "coverages", "visit": "visits", "claim": "claims", "denial": "denials",
+                 "document": "documents"}
+
+#: Entities whose subjects are computed rather than stored: entity -> {id: subject}.
+#: A needed document exists because the visits call for it, before anyone records it.
+DERIVED: dict[str, Callable[[Session], dict[str, Any]]] = {}
+
+
+def _subjects(session: Session, entity: str) -> dict[str, Any]:
+    if entity in DERIVED:
+        return DERIVED[entity](session)
+    return session.entities(ENTITY_TABLES[entity])
+
+
+# ------------------------------------------------------ documents (missing documents queue)
+def _register_documents() -> None:
+    from otq.services.document_rules import load_requirements
+    from otq.services.documents import document_needs
+
+    def title(n: Any) -> str:
+        rule = load_requirements().kinds.get(n.kind)
+        return rule.title if rule else n.kind.value
+
+    def asked(s: Session, n: Any) -> tuple[str, Any]:
+        r = n.document.last_request if n.document else None
+        return (safe_text(r.to_whom), r.to_whom) if r else (f"({n.ask})", "~" + n.ask)
+
+    def asked_on(s: Session, n: Any) -> tuple[str, Any]:
+        r = n.document.last_request if n.document else None
+        return (r.on.isoformat(), r.on.isoformat()) if r else ("-", "9999")
+
+    DERIVED["document"] = document_needs
+    FILTERS["document.missing"] = ("document", lambda s, n: n.missing)
+    COLUMNS["document"] = {
+        "since": lambda s, n: (n.needed_since.isoformat(), n.needed_since),
+        "patient": lambda s, n: (_patient_name(s, n.patient_id),) * 2,
+        "payer": lambda s, n: (n.payer_id,) * 2,
+        "document": lambda s, n: (title(n),) * 2,
+        "asked_of": asked,
+        "asked_on": asked_on,
+        "visits": lambda s, n: (str(len(n.visit_ids)), len(n.visit_ids)),
+        "age": lambda s, n: _age(s, n.needed_since),
+        "assignee": lambda s, x: ((w := work_items(s).get(x.id)) and w.assignee or "",) * 2,
+    }
+
+
+_register_documents()
 
 
 def _facets(session: Session, entity: str, obj: Any) -> dict[str, Any]:
@@ -175,6 +222,9 @@ def _facets(session: Session, entity: str, obj: Any) -> dict[str, Any]:
     if isinstance(obj, Denial):
         return {"payer": obj.payer_id, "age": (session.today - obj.denied_on).days,
                 "carc": obj.carc, "group": obj.group_code}
+    if isinstance(obj, DocumentNeed):
+        return {"payer": obj.payer_id, "age": (session.today - obj.needed_since).days,
+                "kind": obj.kind.value}
     if isinstance(obj, Coverage):
         nv = upcoming_visits(session, ELIGIBILITY_WINDOW_DAYS).get(obj.id)
         return {"payer": obj.payer_id, "age": (nv[0] - session.today).days if nv else 0}
@@ -185,7 +235,7 @@ def queue_rows(session: Session, spec: QueueSpec) -> list[QueueRow]:
     """Every row of a queue, sorted as the spec says, without snoozed items (cached)."""
 
     def build() -> list[QueueRow]:
-        objs = session.entities(ENTITY_TABLES[spec.entity]).values()
+        objs = _subjects(session, spec.entity).values()
         preds = [FILTERS[name][1] for name in spec.filters]
         cols = [COLUMNS[spec.entity][c.id] for c in spec.columns]
         items = work_items(session)

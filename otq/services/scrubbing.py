@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from otq.domain import Finding, Visit, VisitStatus
 from otq.scrubber import ScrubContext, scrub_visit
+from otq.services.documents import received_by_patient
 from otq.services.session import Session
 
 
@@ -24,6 +25,7 @@ def scrub_context(session: Session) -> ScrubContext:
             practices=session.entities("practices"),
             authorizations=session.entities("authorizations"),
             data=ref.extra,
+            documents=received_by_patient(session),
         )
 
     return session.cached("scrub-context", build)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from otq.domain.document import DocumentKind
 from otq.scrubber.registry import ERROR, WARNING, Hit, line_label, rule
 from otq.scrubber.subject import Subject
 
@@ -19,7 +20,8 @@ POC_MAX_DAYS = 90  # Pub. 100-02 ch. 15 §220.1.3: certified plan lasts at most 
       "Pub. 100-02 ch. 15 §220.3 (documentation of each treatment day), facts §7")
 def note_unsigned(s: Subject):
     """An unsigned note does not support the services billed."""
-    if not s.visit.note_signed:
+    if not s.visit.note_signed and \
+            s.ctx.document_on_file(s.visit, DocumentKind.TREATMENT_NOTE) is None:
         yield Hit("the treatment note is not signed; ask the therapist to sign it before billing",
                   "note_signed")
 
@@ -35,7 +37,8 @@ def poc_missing(s: Subject):
     """Medicare pays therapy only under a certified plan of care (evaluations excepted)."""
     if s.profile is None or not s.profile.requires_plan_of_care:
         return
-    if s.visit.lines and _is_treatment(s) and s.visit.poc_start is None:
+    if s.visit.lines and _is_treatment(s) and s.visit.poc_start is None and \
+            s.ctx.document_on_file(s.visit, DocumentKind.PLAN_OF_CARE) is None:
         yield Hit("no plan of care on file for this treatment visit; record the certified "
                   "plan's start and end dates", "poc_start")
 
@@ -49,6 +52,8 @@ def poc_expired(s: Subject):
     if v.poc_start is None or not _is_treatment(s):
         return
     dos = v.date_of_service
+    if s.ctx.document_on_file(v, DocumentKind.RECERTIFICATION) is not None:
+        return  # a signed recertification covering this date is on file
     if dos < v.poc_start:
         yield Hit(f"date of service {dos} is before the plan of care starts ({v.poc_start})",
                   "poc_start")
@@ -78,9 +83,13 @@ def progress_due(s: Subject):
     if not limit:
         return
     v = s.visit
-    if v.last_progress_report is not None:
-        days = s.ctx.treatment_days_between(v, v.last_progress_report.toordinal(), None)
-        since = f"the last progress report ({v.last_progress_report})"
+    last = v.last_progress_report
+    on_file = s.ctx.last_progress_report_on_file(v)
+    if on_file is not None and (last is None or on_file > last):
+        last = on_file  # a received report counts like one the EHR knows about
+    if last is not None:
+        days = s.ctx.treatment_days_between(v, last.toordinal(), None)
+        since = f"the last progress report ({last})"
     else:
         start = v.poc_start.toordinal() if v.poc_start is not None else None
         days = s.ctx.treatment_days_between(v, None, start)
