@@ -62,10 +62,10 @@ class ClaimRemit:
         status = "22" if self.reversal else self.status
         head = [f"CLP*{self.claim.patient_control_number}*{status}*"
                 f"{_m(sign * self.claim.total_charge)}*{_m(sign * paid)}*{_m(sign * pr)}*MB*"
-                f"{self.icn}*11*1",
-                "NM1*QC*1*DOE*JOHN****MI*1EG4TE5MK73",
-                f"DTM*232*{self.claim.date_of_service.format('YYYYMMDD')}"]
+                f"{self.icn}*11*1"]
         head += [f"CAS*{g}*{r}*{_m(sign * a)}" for g, r, a in self.claim_adjustments]
+        head += ["NM1*QC*1*DOE*JOHN****MI*1EG4TE5MK73",
+                 f"DTM*232*{self.claim.date_of_service.format('YYYYMMDD')}"]
         return head + body, sign * paid
 
 

@@ -60,7 +60,7 @@ def test_835__rarcs_come_from_lq_and_moa():
     text = build_835([_one(line_adjustments=deny_first_line("CO", "97"),
                            line_rarcs=lambda ln: ["M15", "N20"] if ln.control_number.endswith(
                                "L01") else [])])
-    text = _fix_se(text.replace("DTM*232*", "MOA***MA130*N286~\nDTM*232*", 1))
+    text = _fix_se(text.replace("NM1*QC*", "MOA***MA130*N286~\nNM1*QC*", 1))
     clp = parse_835(text).payments[0].claims[0]
     assert clp.services[0].rarcs == ["M15", "N20"]
     assert clp.rarcs == ["MA130", "N286"]
