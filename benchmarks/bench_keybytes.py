@@ -109,17 +109,22 @@ class Pty:
         self.pid, self.fd = pid, fd
         self.closed = False
 
-    def read_until_idle(self, idle_s: float, first_s: float) -> tuple[int, float | None]:
+    def read_until_idle(self, idle_s: float, first_s: float,
+                        until: bytes | None = None) -> tuple[int, float | None]:
         """Read until ``idle_s`` passes without output; returns (bytes, time of last byte).
 
-        Waits up to ``first_s`` for the first byte. Tracks the cursor-key mode (DECCKM)
-        so arrow keys are sent the way a real terminal would send them.
+        Waits up to ``first_s`` for the first byte (and, with ``until``, for output
+        containing it: a program may pause between setting up the terminal and
+        painting). Tracks the cursor-key mode (DECCKM) so arrow keys are sent the way
+        a real terminal would send them.
         """
         total, last = 0, None
+        seen = b""
         start = time.monotonic()
         while not self.closed:
             now = time.monotonic()
-            deadline = (start + first_s) if last is None else (last + idle_s)
+            waiting = last is None or (until is not None and until not in seen)
+            deadline = (start + first_s) if waiting else (last + idle_s)
             if now >= deadline:
                 break
             ready, _, _ = select.select([self.fd], [], [], deadline - now)
@@ -134,6 +139,8 @@ class Pty:
                 break
             last = time.monotonic()
             total += len(data)
+            if until is not None and until not in seen:
+                seen = seen[-len(until):] + data
             for mode in DECCKM.findall(data):
                 self.app_cursor = mode == b"h"
         return total, last
@@ -177,14 +184,14 @@ class Pty:
 
 def measure(name: str, argv: list[str], size: tuple[int, int], *, env: dict[str, str],
             setup: list[bytes], quit_keys: bytes, keys: int, idle_s: float,
-            settle_s: float = 0.0) -> Run:
+            settle_s: float = 0.0, ready: bytes | None = None) -> Run:
     """Run ``argv`` at ``size``, apply ``setup`` keys, then time ``keys`` cursor-downs."""
     cols, rows = size
     run = Run(name, f"{cols}x{rows}")
     t0 = time.monotonic()
     term = Pty(argv, cols, rows, env)
     try:
-        run.first_paint, last = term.read_until_idle(max(idle_s, 0.5), first_s=120)
+        run.first_paint, last = term.read_until_idle(max(idle_s, 0.5), first_s=120, until=ready)
         run.startup_ms = ((last or t0) - t0) * 1000
         for key in setup:  # not counted: e.g. switching to the 5,000-row queue
             term.send(key)
@@ -203,6 +210,8 @@ def measure(name: str, argv: list[str], size: tuple[int, int], *, env: dict[str,
             run.held_bytes += term.read_for(HELD_GAP_S)
         count, _last = term.read_until_idle(idle_s, first_s=1.0)
         run.held_bytes += count
+        if not any(run.per_key):
+            run.note = "no output for any key: the program did not start or did not respond"
         term.send(quit_keys)
         term.read_until_idle(0.2, first_s=1.0)
     finally:
@@ -293,11 +302,11 @@ def main(argv: list[str] | None = None) -> int:
                 # store check pass so it is not counted against the first key.
                 jobs.append((label, otq + extra, base_env(XDG_STATE_HOME=str(tmpdir),
                                                       XDG_CONFIG_HOME=str(tmpdir), **env),
-                             [b"2"], b"q", 1.2))
+                             [b"2"], b"q", 1.2, b"Commands"))
         if "mutt" in programs and shutil.which("mutt"):
             box = mutt_mbox(tmpdir)
             jobs.append(("mutt", ["mutt", "-n", "-F", "/dev/null", "-R", "-f", str(box)],
-                         base_env(HOME=str(tmpdir)), [], b"qy", 0.0))
+                         base_env(HOME=str(tmpdir)), [], b"qy", 0.0, None))
         elif "mutt" in programs:
             print("mutt is not installed (apt-get install mutt): skipped", file=sys.stderr)
         sleepers: list[subprocess.Popen] = []
@@ -305,16 +314,17 @@ def main(argv: list[str] | None = None) -> int:
             # htop lists processes; give it more than 100 so the cursor never hits the end.
             sleepers = [subprocess.Popen(["sleep", "900"]) for _ in range(HTOP_PROCESSES)]
             jobs.append(("htop", ["htop", "--no-mouse", "-d", "600"],
-                         base_env(HOME=str(tmpdir), XDG_CONFIG_HOME=str(tmpdir)), [], b"q", 0.0))
+                         base_env(HOME=str(tmpdir), XDG_CONFIG_HOME=str(tmpdir)), [], b"q", 0.0,
+                         None))
         elif "htop" in programs:
             print("htop is not installed (apt-get install htop): skipped", file=sys.stderr)
         try:
             for size in sizes:
-                for label, cmd, env, setup, quit_keys, settle in jobs:
+                for label, cmd, env, setup, quit_keys, settle, ready in jobs:
                     run = measure(label, cmd, size, env=env, setup=setup, quit_keys=quit_keys,
-                                  keys=args.keys, idle_s=idle, settle_s=settle)
+                                  keys=args.keys, idle_s=idle, settle_s=settle, ready=ready)
                     runs.append(run)
-                    print(format_row(run.summary()), file=sys.stderr)
+                    print(format_row(run.summary()), run.note, file=sys.stderr)
         finally:
             for proc in sleepers:
                 proc.kill()
