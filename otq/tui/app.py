@@ -147,6 +147,11 @@ class OtqApp(TerminalAdaptation, App[None]):
             self.push_screen(CodingScreen(subject_id), lambda message: message and
                              self.call_after_refresh(self._status, message))
             return
+        if entity == "denial":  # the denials workbench (issue 5)
+            from otq.tui.screens.denial import DenialScreen
+
+            self.push_screen(DenialScreen(subject_id))
+            return
         self.push_screen(DetailScreen(entity, subject_id))
 
     def action_help(self) -> None:

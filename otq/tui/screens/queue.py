@@ -51,6 +51,8 @@ class QueueScreen(Screen, inherit_bindings=False):
                 tooltip="Filter rows (payer:medicare age:>30 mine ...)"),
         Binding("escape", "clear_filter", "Clear", key_display="esc",
                 id="queue.clear-filter", tooltip="Clear the filter and show every row"),
+        Binding("E", "export_claims", "Export", id="queue.export-claims", show=False,
+                tooltip="Preview the ready claims as an 837P batch, then write it"),
     ]
     COMMANDS = {QueueCommands}
 
@@ -146,6 +148,8 @@ class QueueScreen(Screen, inherit_bindings=False):
         """Hide digit keys no queue uses, and Esc when there is no filter to clear."""
         if action == "switch_key":
             return any(s.key == parameters[0] for s in self.app.specs)
+        if action == "export_claims":
+            return "export" in self.spec.actions
         if action == "clear_filter":
             return bool(self.filter_text) or self.query_one("#filter-line").display
         return True
@@ -191,3 +195,10 @@ class QueueScreen(Screen, inherit_bindings=False):
         self._show_rows()
         self.table.focus()
         self.refresh_bindings()
+
+    def action_export_claims(self) -> None:
+        """``E``: the export preview; writing the batch refreshes the queue."""
+        from otq.tui.screens.export import ExportScreen
+
+        self.app.push_screen(ExportScreen(), lambda message: message and self.call_after_refresh(
+            self.query_one(StatusBar).set_message, message))
