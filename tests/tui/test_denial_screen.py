@@ -106,3 +106,13 @@ async def test_export__e_does_nothing_on_other_queues(make_app):
         await pilot.press("4", "E")
         await pilot.pause()
         assert not isinstance(app.screen, ExportScreen)
+
+
+async def test_denial__r_on_a_claim_without_visits_says_so_instead_of_crashing(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 36)) as pilot:
+        await _open_denial(app, pilot)
+        await pilot.press("R")
+        await pilot.pause()
+        assert isinstance(app.screen, DenialScreen)
+        assert "no visits to code" in app.screen.query_one(StatusBar).message

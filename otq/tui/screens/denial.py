@@ -221,4 +221,8 @@ class DenialScreen(Screen, inherit_bindings=False):
                     lambda c: f"claim {c.patient_control_number} (frequency {c.frequency}) "
                               "is ready to submit"))
 
+        if not claim.visit_ids:
+            self._status("this claim has no visits to code; correct it with "
+                         "`otq claims replace`", error=True)
+            return
         self.app.push_screen(CodingScreen(claim.visit_ids[0]), after_coding)
