@@ -86,6 +86,7 @@ class OtqApp(TerminalAdaptation, App[None]):
         for t in themes:
             self.register_theme(t)
         self.otq_themes = [t.name for t in themes]
+        require_theme(theme, self.otq_themes, "--theme")
         require_theme(settings.theme, self.otq_themes, f"{settings.path}: theme")
         self.theme = pick_theme(self.otq_themes, no_color=no_color,
                                 requested=theme or settings.theme,

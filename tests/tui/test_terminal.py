@@ -222,3 +222,8 @@ def test_serve__loopback_detection(host, loop):
 def test_serve__command_quotes_the_store_path(tmp_path):
     command = tui_command(tmp_path / "my store.json", python="/usr/bin/python3")
     assert command.endswith(f"otq tui --store '{tmp_path / 'my store.json'}'")
+
+
+def test_theme_option__unknown_theme_refused_naming_the_option(make_app):
+    with pytest.raises(ConfigError, match=r"--theme: no theme called 'neon'"):
+        make_app(theme="neon")
