@@ -16,7 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 
-from x12.builders import pyx12_valid  # noqa: E402
+from x12.builders import pyx12_check, pyx12_valid  # noqa: E402
 from x12.remit_builders import CENT, ClaimRemit, build_835, contractual  # noqa: E402
 from x12.store_builders import TODAY, copy_store, make_template  # noqa: E402
 
@@ -79,6 +79,11 @@ def loop(tmp_path_factory):
 
 def _new(session, before):
     return [d for d in session.entities("denials").values() if d.id not in before]
+
+
+def test_roundtrip__the_demo_batch_passes_pyx12_with_an_accepted_999(loop):
+    ok, ack = pyx12_check((loop[5] / "batch.837").read_text())
+    assert ok and "IK5*A~" in ack and "AK9*A*1*1*1~" in ack
 
 
 def test_roundtrip__the_built_835_is_valid_for_pyx12(loop):
