@@ -48,6 +48,15 @@ def open_session(args: argparse.Namespace, *, create: bool = False):
                         on_wait=lambda msg: print(f"otq: {msg}...", file=sys.stderr))
 
 
+def terminal_args(p: argparse.ArgumentParser) -> None:
+    """Add the terminal options of the commands that open the TUI."""
+    p.add_argument("--ascii", action="store_true", default=None,
+                   help="ASCII only (automatic when the locale isn't UTF-8)")
+    p.add_argument("--low-bandwidth", action="store_true", default=None,
+                   help="16 colours, quiet footer, fewer repaints (or set OTQ_LOW_BANDWIDTH)")
+    p.add_argument("--theme", help="otq-dark, otq-light, otq-high-contrast, otq-ansi, otq-mono")
+
+
 def print_json(data: object) -> None:
     """Print data as indented JSON (dates and money as strings)."""
     print(json.dumps(data, indent=2, default=str))
@@ -99,7 +108,7 @@ def _run_tui(args: argparse.Namespace) -> int:
     session = open_session(args)
     from otq.tui.app import run_tui  # lazy: only the TUI loads Textual
 
-    run_tui(session)
+    run_tui(session, ascii=args.ascii, low_bandwidth=args.low_bandwidth, theme=args.theme)
     return 0
 
 
@@ -256,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("demo", cmd_demo, "open the TUI on a generated demo practice (created if missing)")
     store_args(p)
+    terminal_args(p)
     p.add_argument("--visits", type=int, default=2000)
     p.add_argument("--seed", type=int, default=7)
 
@@ -267,6 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("tui", cmd_tui, "open the work queues")
     store_args(p)
+    terminal_args(p)
 
     imp = add("import", lambda a: _usage(imp), "import data: visits, appointments, eligibility")
     isub = imp.add_subparsers(dest="what", metavar="WHAT")

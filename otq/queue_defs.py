@@ -46,6 +46,7 @@ class QueueSpec:
     actions: tuple[str, ...]
     description: str = ""
     source: str = ""
+    short: str = ""  # a few letters for the tab line on narrow terminals ("Elig")
 
 
 _REQUIRED = ("id", "title", "entity", "columns")
@@ -85,6 +86,7 @@ def _spec_from(path: Path, data: dict, problems: list[str]) -> QueueSpec | None:
         sort=tuple(str(s) for s in data.get("sort", [])), columns=tuple(columns),
         actions=tuple(str(a) for a in data.get("actions", [])),
         description=str(data.get("description", "")), source=str(path),
+        short=str(data.get("short", "")) or str(data["title"]).split()[0][:6],
     )
 
 

@@ -25,11 +25,11 @@ def _json(capsys):
     return json.loads(capsys.readouterr().out)
 
 
-def test_generate_then_queues_list__prints_four_non_empty_queues(demo, capsys):
+def test_generate_then_queues_list__prints_every_queue_non_empty(demo, capsys):
     capsys.readouterr()
     assert main(["queues", "list", "--json", "--store", str(demo), "--today", TODAY]) == 0
     queues = _json(capsys)
-    assert [q["id"] for q in queues] == ["eligibility", "uncoded", "ready", "denials"]
+    assert [q["id"] for q in queues][:4] == ["eligibility", "uncoded", "ready", "denials"]
     assert all(q["count"] > 0 for q in queues), queues
 
 

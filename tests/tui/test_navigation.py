@@ -31,7 +31,8 @@ async def test_start__opens_first_queue_with_live_counts(make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert _queue(app).spec.id == "eligibility"
-        assert app.counts == {"eligibility": 2, "uncoded": 4, "ready": 3, "denials": 1}
+        assert app.counts == {"eligibility": 2, "uncoded": 4, "ready": 3, "denials": 1,
+                              "documents": 12}
         assert app.screen.query_one(QueueSwitcher).counts == app.counts
         assert _patients(app) == ["EDWARDS, Jamal", "O'NEIL, [bold]Pat[/bold]"]
 
@@ -42,7 +43,7 @@ async def test_switch__digit_keys_and_brackets_change_queue(make_app):
         for key, expected in [("2", "uncoded"), ("3", "ready"), ("4", "denials"),
                               ("1", "eligibility"), ("right_square_bracket", "uncoded"),
                               ("left_square_bracket", "eligibility"),
-                              ("left_square_bracket", "denials")]:
+                              ("left_square_bracket", "documents")]:
             await pilot.press(key)
             await pilot.pause()
             assert _queue(app).spec.id == expected, key
@@ -153,7 +154,8 @@ async def test_help__lists_every_binding_of_the_screen(make_app):
         assert rows["1"] == "Switch to Pending eligibility"
         assert rows["/"].startswith("Filter rows")
         assert "q" in rows and "^p" in rows and "⏎" in rows
-        assert "5" not in rows  # no queue uses key 5
+        assert rows["5"] == "Switch to Missing documents"
+        assert "6" not in rows  # no queue uses key 6
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, QueueScreen)

@@ -60,9 +60,10 @@ def test_fit_cell__truncates_with_ellipsis_pads_and_aligns():
 def test_tab_labels__fall_back_to_short_names_then_counts():
     specs = load_queue_specs()
     counts = {s.id: 1234 for s in specs}
-    wide = tab_labels(specs, counts, 120)
+    wide = tab_labels(specs, counts, 160)
     assert wide[0] == " 1 Pending eligibility 1234 "
-    assert tab_labels(specs, counts, 70)[0] == " 1 Eligibility 1234 "
+    assert tab_labels(specs, counts, 80)[0] == " 1 Elig 1234 "
+    assert tab_labels(specs, counts, 70)[0] == " 1 Elig 1234"  # short titles, no padding
     assert tab_labels(specs, counts, 40)[0] == " 1:1234 "
 
 

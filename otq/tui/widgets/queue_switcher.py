@@ -15,7 +15,7 @@ from otq.text import safe_text
 def tab_labels(specs: Sequence[QueueSpec], counts: dict[str, int], width: int) -> list[str]:
     """One label per queue that fits ``width`` cells together with the separators.
 
-    Tries the full titles first, then the short queue ids, then just key and count,
+    Tries the full titles first, then the short titles, then just key and count,
     so at 80 columns every queue and its count stays visible.
     """
     def count(spec: QueueSpec) -> str:
@@ -23,13 +23,14 @@ def tab_labels(specs: Sequence[QueueSpec], counts: dict[str, int], width: int) -
         return "?" if n is None else str(n)
 
     styles = (
-        lambda s: f"{s.key} {safe_text(s.title)} {count(s)}",
-        lambda s: f"{s.key} {safe_text(s.id).capitalize()} {count(s)}",
-        lambda s: f"{s.key}:{count(s)}",
+        (lambda s: f"{s.key} {safe_text(s.title)} {count(s)}", " "),
+        (lambda s: f"{s.key} {safe_text(s.short)} {count(s)}", " "),
+        (lambda s: f"{s.key} {safe_text(s.short)} {count(s)}", ""),  # no right padding
+        (lambda s: f"{s.key}:{count(s)}", " "),
     )
     labels: list[str] = []
-    for make in styles:
-        labels = [f" {make(s)} " for s in specs]
+    for make, pad in styles:
+        labels = [f" {make(s)}{pad}" for s in specs]
         if sum(cell_len(x) for x in labels) + len(labels) - 1 <= width:
             break
     return labels
