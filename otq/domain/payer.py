@@ -28,6 +28,7 @@ class PayerProfile:
     progress_report_visits: int = 10
     accepts_frequency_7: bool = True
     appeal_days: int = 120
+    verification_window_days: int = 30  # a verification older than this before the DOS is stale
     source: str = ""  # where the profile's numbers come from
 
 

@@ -78,6 +78,8 @@ class ScrubContext:
     ncci_by_col2: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # Documents the office has received, by patient id (requests alone don't count).
     documents: dict[str, tuple[Document, ...]] = field(default_factory=dict)
+    # The newest answered eligibility verification per coverage id (domain Verification).
+    verifications: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def build(cls, *, today: pendulum.Date, codes: dict[str, CodeInfo],

@@ -171,6 +171,17 @@ def latest_verification(session: Session, coverage_id: str, *,
     return None
 
 
+def latest_verifications(session: Session) -> dict[str, Verification]:
+    """The newest answered verification of every coverage that has one (for the scrubber)."""
+    out = {}
+    for cid, checks in _verifications(session).items():
+        for v in reversed(checks):
+            if v.answered:
+                out[cid] = v
+                break
+    return out
+
+
 @dataclass(frozen=True)
 class PendingEligibility:
     """A coverage that needs checking before its next visit, and why (plain English)."""

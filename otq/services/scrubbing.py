@@ -5,6 +5,7 @@ from __future__ import annotations
 from otq.domain import Finding, Visit, VisitStatus
 from otq.scrubber import ScrubContext, scrub_visit
 from otq.services.documents import received_by_patient
+from otq.services.eligibility import latest_verifications
 from otq.services.session import Session
 
 
@@ -26,6 +27,7 @@ def scrub_context(session: Session) -> ScrubContext:
             authorizations=session.entities("authorizations"),
             data=ref.extra,
             documents=received_by_patient(session),
+            verifications=latest_verifications(session),
         )
 
     return session.cached("scrub-context", build)

@@ -18,6 +18,7 @@ from otq.domain import (
     Practice,
     Provider,
     ServiceLine,
+    VerificationStatus,
     Visit,
     VisitStatus,
 )
@@ -71,7 +72,8 @@ def visit(*lines: ServiceLine, vid: str = "v1", profile: str = "medicare", dos=D
 def world(*visits: Visit, today=TODAY, patient: Patient | None = None,
           coverages: dict[str, Coverage] | None = None, provider: Provider | None = None,
           practice: Practice | None = None, authorizations: tuple[Authorization, ...] = (),
-          data: dict | None = None, profiles: dict | None = None) -> ScrubContext:
+          data: dict | None = None, profiles: dict | None = None,
+          verifications: dict | None = None) -> ScrubContext:
     """A context holding ``visits`` (and the patient's coverages for all three profiles)."""
     patient = patient or Patient(id="p1", external_id="P-1", last_name="Doe", first_name="Jane",
                                  dob=pendulum.date(1950, 1, 1), sex="F")
@@ -79,7 +81,9 @@ def world(*visits: Visit, today=TODAY, patient: Patient | None = None,
                          profile_id=prof) for prof, pid in PAYER_FOR.items()}
     member = {"medicare": GOOD_MBI, "medicaid": "MCD123456", "commercial": "ABC123456789"}
     covs = coverages or {f"cov-{prof}": Coverage(id=f"cov-{prof}", patient_id="p1", payer_id=pid,
-                                                 member_id=member[prof])
+                                                 member_id=member[prof],
+                                                 status=VerificationStatus.ACTIVE,
+                                                 verified_on=DOS.subtract(days=3))
                          for prof, pid in PAYER_FOR.items()}
     return ScrubContext.build(
         today=today, codes=REF.codes, profiles=profiles or REF.profiles,
@@ -91,6 +95,7 @@ def world(*visits: Visit, today=TODAY, patient: Patient | None = None,
                                                  tin="123456789")},
         authorizations={a.id: a for a in authorizations},
         data=REF.extra if data is None else data,
+        verifications=verifications or {},
     )
 
 
