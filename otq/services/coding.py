@@ -20,6 +20,7 @@ from otq.errors import OtqError, ValidationError
 from otq.scrubber.fixes import apply_fix, preview_fix
 from otq.scrubber.units import expected_units, units_working
 from otq.services.claims import build_claims
+from otq.services.roles import require
 from otq.services.scrubbing import findings_for, scrub_context
 from otq.services.session import Session
 from otq.services.workitems import load_item
@@ -204,6 +205,7 @@ class SaveResult:
 def save_draft(draft: VisitDraft) -> SaveResult:
     """Save the draft with compare-and-set. A clean visit becomes coded and gets its claim."""
     session = draft.session
+    require(session, "code")
     findings = draft.findings()
     errors = [f for f in findings if f.is_error]
     visit = replace(draft.visit, acknowledged=tuple(sorted(

@@ -15,6 +15,7 @@ import pendulum
 
 from otq.domain import HistoryEntry, Note, WorkItem
 from otq.errors import ConflictError, OtqError, ValidationError
+from otq.services.roles import require
 from otq.services.session import Session
 from otq.store import Put, decode, encode
 
@@ -58,6 +59,7 @@ def claim(session: Session, subject_type: str, subject_id: str) -> WorkItem:
     Refused with a conflict when somebody else holds it: taking a colleague's item is a
     supervisor's reassignment, not a claim.
     """
+    require(session, "claim")
     item, version = load_item(session, subject_type, subject_id)
     if item.assignee == session.user:
         return _save(session, replace(item, assignee=""), version, "released", "item.release")
@@ -70,6 +72,7 @@ def claim(session: Session, subject_type: str, subject_id: str) -> WorkItem:
 
 def assign(session: Session, subject_type: str, subject_id: str, to_user: str) -> WorkItem:
     """Give an item to a biller (``""`` to unassign)."""
+    require(session, "assign")
     to_user = to_user.strip()
     if to_user and not re.fullmatch(r"[a-z_][a-z0-9_.-]{0,31}", to_user):
         raise ValidationError(f"'{to_user}' is not a user name")
@@ -82,6 +85,7 @@ def assign(session: Session, subject_type: str, subject_id: str, to_user: str) -
 
 def add_note(session: Session, subject_type: str, subject_id: str, text: str) -> WorkItem:
     """Append a note to an item's history."""
+    require(session, "note")
     text = text.strip()
     if not text:
         raise ValidationError("a note needs some text")
@@ -115,6 +119,7 @@ def parse_snooze(text: str, today: pendulum.Date) -> pendulum.Date:
 
 def snooze(session: Session, subject_type: str, subject_id: str, until: pendulum.Date) -> WorkItem:
     """Hide an item from its queue until a date."""
+    require(session, "snooze")
     item, version = load_item(session, subject_type, subject_id)
     return _save(session, replace(item, snoozed_until=until), version,
                  f"snoozed until {until.isoformat()}", "item.snooze")
