@@ -174,14 +174,31 @@ class _Reader:
 
 
 def parse_835(text: str, source_name: str = "<835>") -> Remittance:
-    """Parse and check an 835. Raises :class:`X12ParseError` on any problem."""
+    """Parse and check an 835. Raises :class:`X12ParseError` on any problem.
+
+    Garbage never escapes as another exception: anything unexpected while reading a
+    segment is reported as that segment being unreadable (no values, so no PHI).
+    """
+    cursor: list[Segment] = []
+    try:
+        return _parse(text, source_name, cursor)
+    except X12ParseError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a reader gap must not become a traceback
+        seg = cursor[0] if cursor else Segment(0, 1, ("",))
+        raise X12ParseError(source_name, seg.number, seg.id, seg.line,
+                            f"segment could not be read ({type(exc).__name__})") from None
+
+
+def _parse(text: str, source_name: str, cursor: list[Segment]) -> Remittance:
     delims, segments = tokenize(text, source_name=source_name)
     r = _Reader(source_name, delims.component)
     remit: Remittance | None = None
     last: Segment | None = None
     groups = sets_in_group = 0
+    cursor.append(Segment(0, 1, ("",)))
     for seg in segments:
-        last = seg
+        last = cursor[0] = seg
         sid = seg.id.strip().upper()
         if r.payment is not None:
             r.st_count += 1
@@ -245,7 +262,8 @@ def _body(r: _Reader, seg: Segment, sid: str) -> None:
     p = r.payment
     assert p is not None
     if sid == "BPR":
-        p.amount = r.amount(seg, 2)
+        # BPR03 "D": the payer debits the provider's account, so the payment is negative.
+        p.amount = -r.amount(seg, 2) if seg.get(3).strip() == "D" else r.amount(seg, 2)
         p.method = seg.get(4)
         p.payment_date = r.date(seg, 16)
     elif sid == "TRN":
