@@ -86,8 +86,12 @@ class AuditLog:
         except orjson.JSONDecodeError:
             return None
 
-    def append(self, *, at: str, user: str, action: str, changes: list[dict[str, Any]]) -> dict:
+    def append(self, *, at: str, user: str, action: str, changes: list[dict[str, Any]],
+               store_seq: int | None = None) -> dict:
         """Add one entry chained to the previous one, fsync'd before returning.
+
+        ``store_seq`` is the store's commit number after the change, so a check can tell
+        when a commit landed without its entry (a writer killed between the two writes).
 
         All or nothing: if the line cannot be written whole (disk full), the file is cut
         back to where it was, so a half line never breaks the chain for later entries.
@@ -104,6 +108,8 @@ class AuditLog:
                 "changes": changes,
                 "prev": prev["hash"] if prev else GENESIS,
             }
+            if store_seq is not None:
+                entry["store_seq"] = store_seq  # the store commit this entry records
             entry["hash"] = entry_hash(entry)
             line = memoryview(orjson.dumps(entry) + b"\n")
             try:
@@ -147,3 +153,17 @@ class AuditLog:
             prev = entry["hash"]
             count = no
         return True, f"{count} entries, chain intact"
+
+
+def diff_tables(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """The record changes between two store states, in the shape ``append`` records."""
+    changes = []
+    for table in sorted(set(before) | set(after)):
+        if table.startswith("_"):
+            continue
+        old, new = before.get(table) or {}, after.get(table) or {}
+        for rid in sorted(set(old) | set(new)):
+            if old.get(rid) != new.get(rid):
+                changes.append({"table": table, "id": rid,
+                                "before": old.get(rid), "after": new.get(rid)})
+    return changes

@@ -14,12 +14,10 @@ import getpass
 import os
 import pwd
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
-import pendulum
 from tinydb import Query, TinyDB
 from tinydb.storages import MemoryStorage
 from tinydb.table import Table
@@ -31,7 +29,8 @@ from otq.errors import (
     StoreMissingError,
     StoreWriteError,
 )
-from otq.store.audit import AuditLog
+from otq.store.audit import AuditLog, diff_tables
+from otq.store.changes import Change, Put, check_version, now_iso
 from otq.store.storage import (
     Signature,
     StoreLock,
@@ -68,27 +67,6 @@ class _Memory(MemoryStorage):
 
     def replace(self, data: dict[str, Any]) -> None:
         self.memory = data
-
-
-@dataclass(frozen=True)
-class Put:
-    """Insert (``expected_version`` None) or update (must match the stored version) a record."""
-
-    table: str
-    record: dict[str, Any]
-    expected_version: int | None = None
-
-
-@dataclass(frozen=True)
-class Delete:
-    """Remove a record, if it is still at ``expected_version``."""
-
-    table: str
-    id: str
-    expected_version: int
-
-
-Change = Put | Delete
 
 
 class Store:
@@ -142,6 +120,32 @@ class Store:
         with contextlib.suppress(OtqError), self.lock.hold_if_free() as held:
             if held:
                 remove_stale_temp_files(self.path, older_than=0)
+                if file_signature(self.path) != self._signature:
+                    self._load()
+                self._repair_audit()
+
+    def _repair_audit(self) -> None:
+        """Under the lock: log the commit a killed writer saved but never wrote to the audit.
+
+        The data replace and the audit append are two writes; a kill between them leaves the
+        store one commit ahead of the log. ``<store>.bak`` is the state just before that
+        commit (linked under the same lock), so the missing entry's changes are the
+        difference between the two, and the chain stays complete.
+        """
+        last = self.audit.last()
+        seq = self._db.storage.memory[META]["meta"].get("seq", 0)
+        if last is None or last.get("store_seq") is None or last["store_seq"] + 1 != seq:
+            return
+        try:
+            before = orjson.loads(self.backup_path.read_bytes())
+        except (OSError, orjson.JSONDecodeError):
+            before = None
+        changes: list[dict[str, Any]] = []
+        if isinstance(before, dict) and before.get(META, {}).get("meta", {}).get("seq") == seq - 1:
+            changes = diff_tables(before, self._db.storage.memory)
+        with contextlib.suppress(OSError):  # the next commit tries again
+            self.audit.append(at=now_iso(), user=self.user, action="audit.recovered",
+                              changes=changes, store_seq=seq)
 
     def _create(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -149,10 +153,11 @@ class Store:
             if self.path.exists():  # another process created it first: just use it
                 return
             meta = {"meta": {"id": "meta", "schema": SCHEMA_VERSION, "seq": 0,
-                             "created_at": _now(), "created_by": self.user}}
+                             "created_at": now_iso(), "created_by": self.user}}
             data = {META: meta, **{t: {} for t in TABLES}}
             atomic_write(self.path, orjson.dumps(data))
-            self.audit.append(at=_now(), user=self.user, action="store.create", changes=[])
+            self.audit.append(at=now_iso(), user=self.user, action="store.create", changes=[],
+                              store_seq=0)
 
     def _read_file(self) -> tuple[int, Signature, dict[str, Any]]:
         """Open, stat and parse the file: (open descriptor, its signature, the data)."""
@@ -258,10 +263,11 @@ class Store:
             remove_stale_temp_files(self.path, older_than=0)
             if file_signature(self.path) != self._signature:
                 self._load()
+            self._repair_audit()
             memory = self._db.storage.memory
             new_tables: dict[str, dict[str, Any]] = {}
             audit_changes = []
-            now = _now()
+            now = now_iso()
             for change in changes:
                 # Copy a table once per commit (not once per change: a bulk commit of n
                 # changes would otherwise copy it n times).
@@ -271,7 +277,7 @@ class Store:
                 rid = change.record["id"] if isinstance(change, Put) else change.id
                 current = table.get(rid)
                 expected = change.expected_version
-                _check_version(change.table, rid, current, expected)
+                check_version(change.table, rid, current, expected)
                 if isinstance(change, Put):
                     # A deep copy through JSON: memory then holds exactly what the file
                     # holds (lists, not tuples), and the caller's later edits to its dicts
@@ -305,7 +311,8 @@ class Store:
             self._db.storage.replace(new_data)
             self._hold_written()
             try:
-                self.audit.append(at=now, user=self.user, action=action, changes=audit_changes)
+                self.audit.append(at=now, user=self.user, action=action, changes=audit_changes,
+                                  store_seq=meta["seq"])
             except OSError as exc:
                 # The data is saved; say loudly that the audit trail missed it.
                 raise StoreWriteError(
@@ -337,35 +344,3 @@ class Store:
                 os.unlink(tmp)
             except OSError:
                 pass
-
-
-def _check_version(table: str, rid: str, current: dict[str, Any] | None,
-                   expected: int | None) -> None:
-    if expected is None:
-        if current is not None:
-            raise ConflictError(f"{table} record {rid} already exists; not inserted twice.",
-                                table=table, record_id=rid,
-                                changed_by=current.get("changed_by", ""),
-                                changed_at=current.get("changed_at", ""))
-        return
-    if current is None:
-        raise ConflictError(f"{table} record {rid} was removed by someone else.",
-                            table=table, record_id=rid)
-    if current.get("version") != expected:
-        who, when = current.get("changed_by", "someone"), current.get("changed_at", "")
-        raise ConflictError(
-            f"this {table[:-1]} was changed by {who} at {_short(when)} after you opened it. "
-            "Your change was not saved; reload to see theirs.",
-            table=table, record_id=rid, changed_by=who, changed_at=when,
-        )
-
-
-def _now() -> str:
-    return pendulum.now("UTC").isoformat()
-
-
-def _short(iso: str) -> str:
-    try:
-        return pendulum.parse(iso).in_timezone("local").format("YYYY-MM-DD HH:mm:ss")
-    except Exception:  # noqa: BLE001 - a display helper must not fail a conflict report
-        return iso or "an unknown time"
