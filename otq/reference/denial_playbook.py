@@ -16,7 +16,7 @@ import pendulum
 from otq.domain.payer import PayerProfile
 from otq.errors import ConfigError
 from otq.paths import reference_dir
-from otq.reference.catalogue import read_toml
+from otq.reference.catalogue import load_reference, read_toml
 
 EITHER = "bill_secondary_or_patient"  # resolved by whether a secondary coverage exists
 BASES = ("appeal", "filing", "remit")
@@ -168,3 +168,22 @@ def load_playbook(folder: Path | None = None) -> Playbook:
                     {str(k): str(v) for k, v in carc.get("codes", {}).items()},
                     {str(k): str(v) for k, v in rarc.get("codes", {}).items()},
                     {str(k): str(v) for k, v in carc.get("groups", {}).items()})
+
+
+def next_action(carc: str, group: str, profile_id: str, *, rarcs: tuple[str, ...] = (),
+                has_secondary: bool = False, folder: Path | None = None) -> tuple[str, int]:
+    """(action id, days) for one adjustment under a payer profile, without any dates.
+
+    ``days`` counts from the remittance date for appeal and remit deadlines, and from the
+    date of service for filing deadlines (``load_playbook().actions[action].deadline`` says
+    which). Callers with the dates in hand should use :meth:`Playbook.decide`.
+    """
+    profiles = load_reference(folder).profiles
+    if profile_id not in profiles:
+        raise ConfigError(f"payer_profiles.toml: no profile named {profile_id!r}")
+    profile = profiles[profile_id]
+    day0 = pendulum.date(2000, 1, 1)  # any date: only the distance matters
+    decision = load_playbook(folder).decide(group, carc, rarcs, profile,
+                                            has_secondary=has_secondary, remit_date=day0,
+                                            service_date=day0)
+    return decision.action, (decision.deadline - day0).days

@@ -99,3 +99,20 @@ def test_settings__every_bad_key_is_named(tmp_path):
     for needle in ("usage", "colour: unknown key", "submitter.id: must be text",
                    "write_off_limit"):
         assert needle in text
+
+
+@pytest.mark.parametrize("carc,group,profile,expected", [
+    ("50", "CO", "medicare", ("appeal", 120)),
+    ("29", "CO", "medicare", ("write_off", 30)),
+    ("97", "CO", "medicare", ("reopening", 365)),
+    ("2", "PR", "commercial", ("bill_patient", 30)),
+])
+def test_next_action__returns_action_and_days_per_profile(carc, group, profile, expected):
+    from otq.reference.denial_playbook import next_action
+    assert next_action(carc, group, profile) == expected
+
+
+def test_next_action__unknown_profile_is_a_config_error():
+    from otq.reference.denial_playbook import next_action
+    with pytest.raises(ConfigError, match="no-such-profile"):
+        next_action("50", "CO", "no-such-profile")
