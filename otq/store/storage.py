@@ -148,6 +148,25 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def ensure_writable(path: Path) -> None:
+    """Refuse to write a file its permissions mark read-only, before anything is changed.
+
+    An atomic replace needs only the folder's permission, so without this check a biller
+    could replace a store (or log) whose own permissions forbid them to write it, and an
+    administrator's ``chmod 444`` to freeze a store would be ignored. Even root honours a
+    file with no write bit at all: that is a deliberate "do not change".
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return
+    if not st.st_mode & 0o222 or not os.access(path, os.W_OK):
+        raise StoreWriteError(
+            f"could not save {path}: the file is read-only for you (mode "
+            f"{st.st_mode & 0o777:o}). Nothing was changed. Ask your administrator."
+        )
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` so that a crash leaves the old or the new content.
 

@@ -35,6 +35,7 @@ from otq.store.storage import (
     Signature,
     StoreLock,
     atomic_write,
+    ensure_writable,
     file_signature,
     remove_stale_temp_files,
 )
@@ -263,6 +264,8 @@ class Store:
             remove_stale_temp_files(self.path, older_than=0)
             if file_signature(self.path) != self._signature:
                 self._load()
+            ensure_writable(self.path)
+            ensure_writable(self.audit.path)
             self._repair_audit()
             memory = self._db.storage.memory
             new_tables: dict[str, dict[str, Any]] = {}
