@@ -93,7 +93,7 @@ def practice_records() -> list[Put]:
             id=uid(f"cov-{key}"), patient_id=uid(key), payer_id=payer,
             member_id=MEMBER_IDS[key],
             effective_from=pendulum.date(2025, 1, 1), status=status,
-            verified_on=None if key in UNVERIFIED else pendulum.date(2026, 1, 5)))))
+            verified_on=None if key in UNVERIFIED else pendulum.date(2026, 2, 10)))))
 
     def visit(n: str, key: str, days_ago: int, lines: tuple[ServiceLine, ...],
               status: VisitStatus = VisitStatus.UNCODED, who: Provider = lopez) -> Visit:

@@ -17,7 +17,7 @@ from textual.widgets import Footer, Input, Static
 
 from otq.queue_defs import QueueSpec
 from otq.services.queue_filter import apply_filter
-from otq.services.queues import queue_rows
+from otq.services.queues import queue_counts, queue_rows
 from otq.tui.commands import QueueCommands
 from otq.tui.widgets.queue_switcher import QueueSwitcher, RowPosition
 from otq.tui.widgets.queue_table import QueueTable
@@ -53,6 +53,8 @@ class QueueScreen(Screen, inherit_bindings=False):
                 id="queue.clear-filter", tooltip="Clear the filter and show every row"),
         Binding("E", "export_claims", "Export", id="queue.export-claims", show=False,
                 tooltip="Preview the ready claims as an 837P batch, then write it"),
+        Binding("V", "verify", "Verify", id="queue.verify",
+                tooltip="Record an eligibility check made by phone, portal or fax"),
     ]
     COMMANDS = {QueueCommands}
 
@@ -150,6 +152,8 @@ class QueueScreen(Screen, inherit_bindings=False):
             return any(s.key == parameters[0] for s in self.app.specs)
         if action == "export_claims":
             return "export" in self.spec.actions
+        if action == "verify":
+            return "verify" in self.spec.actions
         if action == "clear_filter":
             return bool(self.filter_text) or self.query_one("#filter-line").display
         return True
@@ -195,6 +199,22 @@ class QueueScreen(Screen, inherit_bindings=False):
         self._show_rows()
         self.table.focus()
         self.refresh_bindings()
+
+    def action_verify(self) -> None:
+        """``V``: the manual verification form for the highlighted patient's coverage."""
+        from otq.tui.screens.verify import VerifyModal
+
+        row = self.table.current_row
+        if row is None or row.subject_type != "coverage":
+            return
+
+        def done(message: str | None) -> None:
+            if message:
+                self.app.counts = queue_counts(self.app.session, self.app.specs)
+                self.reload()
+                self.query_one(StatusBar).set_message(message)
+
+        self.app.push_screen(VerifyModal(row.subject_id), done)
 
     def action_export_claims(self) -> None:
         """``E``: the export preview; writing the batch refreshes the queue."""
