@@ -20,11 +20,15 @@ from otq.store import Put, Store
 
 
 def _hold_lock(path: str, ready, release) -> None:
-    """Hold the store lock as ``ann`` until told to let go (as a commit in progress would)."""
+    """Hold the store lock as ``ann`` until told to let go (as a commit in progress would).
+
+    ``release`` is a pipe, not an Event: a process killed inside ``Event.wait`` leaves the
+    Event's condition waiting for it forever, which would hang the test's clean-up.
+    """
     store = Store.open(path, user="ann")
     with store.lock.hold():
         ready.set()
-        release.wait(60)
+        release.poll(60)
 
 
 @pytest.fixture
@@ -32,14 +36,16 @@ def holder(tmp_path):
     path = tmp_path / "store.json"
     Store.open(path, create=True, user="ann")
     ctx = multiprocessing.get_context("fork")
-    ready, release = ctx.Event(), ctx.Event()
-    proc = ctx.Process(target=_hold_lock, args=(str(path), ready, release))
+    ready = ctx.Event()
+    theirs, ours = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_hold_lock, args=(str(path), ready, theirs))
     proc.start()
     assert ready.wait(10)
-    yield path, proc, release
+    yield path, proc, ours
     with contextlib.suppress(ProcessLookupError):
         os.kill(proc.pid, signal.SIGCONT)
-    release.set()
+    with contextlib.suppress(OSError):
+        ours.send(True)
     proc.join(10)
     if proc.is_alive():
         proc.kill()
@@ -71,7 +77,7 @@ def test_stopped_lock_holder__waiter_says_who_and_times_out_without_breaking_loc
     assert proc.is_alive()
 
     os.kill(proc.pid, signal.SIGCONT)
-    release.set()
+    release.send(True)
     bob.lock.timeout = 10
     rid = _insert(bob)  # carries on once ann lets go
     assert Store.open(path).get("workitems", rid)["assignee"] == "bob"
