@@ -75,7 +75,7 @@ def build(session: Session, params: ReportParams) -> Report:
     for bid, *_ in BUCKETS:
         totals.setdefault(f"{bid}_count", 0)
         totals.setdefault(f"{bid}_amount", Decimal(0))
-    chart = Chart("bar", "Outstanding dollars by age", tuple(t for _b, t, *_ in BUCKETS),
+    chart = Chart("bar", "Outstanding $ by age", tuple(t for _b, t, *_ in BUCKETS),
                   {r["payer"]: tuple(float(r[f"{b}_amount"]) for b, *_ in BUCKETS) for r in rows},
                   y_label="$")
     notes = ("outstanding = submitted, denied or partially paid claims with a balance "

@@ -17,53 +17,13 @@ from decimal import Decimal as D
 
 import pytest
 
-from otq.domain import ClaimStatus as S
-from otq.domain import DenialStatus, VisitStatus
 from otq.services.reports import ReportParams, run_report
-from tests.unit.reports.builders import (
-    base_records,
-    claim,
-    d,
-    denial,
-    make_session,
-    put,
-    uid,
-    visit,
-)
+from tests.unit.reports.builders import d, make_session, money_records, uid
 
 
 @pytest.fixture
 def session(tmp_path):
-    claims = [
-        claim("c1", "p1", "medicare", "2026-06-20", "100", submitted="2026-06-22"),
-        claim("c2", "p1", "medicare", "2026-05-01", "200", submitted="2026-05-04"),
-        claim("c3", "p2", "medicare", "2026-03-15", "150", S.DENIED, submitted="2026-03-18"),
-        claim("c4", "p2", "medicare", "2026-03-02", "300", S.PARTIAL, paid="120",
-              submitted="2026-03-04", provider="B"),
-        claim("c5", "p2", "medicare", "2026-01-01", "50", submitted="2026-01-05"),
-        claim("c6", "p3", "commercial", "2026-04-15", "80", submitted="2026-04-17"),
-        claim("c7", "p3", "commercial", "2026-06-20", "90", S.PAID, paid="90",
-              submitted="2026-06-23"),
-        claim("c8", "p3", "commercial", "2026-04-10", "70", S.READY),
-        claim("c9", "p3", "commercial", "2026-05-31", "40", submitted="2026-06-02"),
-        claim("c11", "p3", "commercial", "2026-05-31", "40", S.VOID, submitted="2026-06-05",
-              frequency="8", replaces="c9"),
-    ]
-    denials = [
-        denial("d1", "c3", "medicare", "50", "150", "2026-04-10", appeal_level=1,
-               status=DenialStatus.CLOSED, resolution="paid"),
-        denial("d2", "c4", "medicare", "50", "60", "2026-04-01", appeal_level=1,
-               status=DenialStatus.APPEALED),
-        denial("d3", "c6", "commercial", "197", "80", "2026-05-20"),
-    ]
-    visits = [  # uncoded visits for timely filing (commercial: 90 days)
-        visit("u1", "p3", "2026-04-20", [("97110", 2, "110")], status=VisitStatus.UNCODED),
-        visit("u2", "p3", "2026-03-20", [("97110", 1, "55")], status=VisitStatus.UNCODED),
-        visit("u3", "p3", "2026-06-01", [("97110", 1, "60")], status=VisitStatus.UNCODED),
-    ]
-    records = base_records({"p1": "medicare", "p2": "medicare", "p3": "commercial"})
-    return make_session(tmp_path, records + put("claims", *claims) + put("denials", *denials)
-                        + put("visits", *visits))
+    return make_session(tmp_path, money_records())
 
 
 def _by(report, key):
