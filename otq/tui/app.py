@@ -30,6 +30,7 @@ from otq.tui.screens.coding import CodingScreen
 from otq.tui.screens.detail import DetailScreen
 from otq.tui.screens.help import HelpScreen, binding_rows
 from otq.tui.screens.queue import QueueScreen
+from otq.tui.team_app import MASK_BINDING, TeamApp
 from otq.tui.terminal import TerminalAdaptation, terminal_options
 from otq.tui.theming import APP_VARIABLE_DEFAULTS, load_themes, pick_theme, require_theme
 from otq.tui.widgets.status_bar import StatusBar
@@ -37,7 +38,7 @@ from otq.tui.widgets.status_bar import StatusBar
 STYLES = Path(__file__).parent / "styles"
 
 
-class OtqApp(TerminalAdaptation, App[None]):
+class OtqApp(TeamApp, TerminalAdaptation, App[None]):
     """The otq work-queue app on one ``Session``.
 
     ``specs`` defaults to the bundled queue files; ``clock`` (for the status line) and
@@ -48,7 +49,8 @@ class OtqApp(TerminalAdaptation, App[None]):
     """
 
     CSS_PATH = [STYLES / "app.tcss", STYLES / "queue.tcss", STYLES / "detail.tcss",
-                STYLES / "help.tcss", STYLES / "coding.tcss", STYLES / "dialogs.tcss"]
+                STYLES / "help.tcss", STYLES / "coding.tcss", STYLES / "dialogs.tcss",
+                STYLES / "team.tcss"]
     TITLE = "otq"
     COMMANDS = {AppCommands}
     BINDINGS = [
@@ -60,6 +62,9 @@ class OtqApp(TerminalAdaptation, App[None]):
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit-now",
                 tooltip="Quit otq from anywhere"),
         Binding("ctrl+c", "help_quit", show=False, system=True),
+        Binding("r", "reports", "Reports", id="app.reports", show=False,
+                tooltip="Supervisor reports: aging, denials, clean claims, productivity..."),
+        MASK_BINDING,
     ]
 
     def __init__(self, session: Session, *, specs: list[QueueSpec] | None = None,
@@ -93,6 +98,7 @@ class OtqApp(TerminalAdaptation, App[None]):
                                 low_bandwidth=self.low_bandwidth)
         apply_keymap(self, settings.keys, settings.path)
         self.counts = queue_counts(session, self.specs)
+        self.init_team(settings.idle_lock_minutes)  # role label, masking, idle lock
         # The first queue's screen is the default screen; the others are made on first use.
         for spec in self.specs:
             self.add_mode(self._mode(spec.id), lambda spec=spec: QueueScreen(spec))
@@ -115,13 +121,15 @@ class OtqApp(TerminalAdaptation, App[None]):
 
     # -------------------------------------------------------------- refresh
     def check_store(self) -> None:
-        """Pick up other sessions' commits; tick the status-line clock."""
+        """Pick up other sessions' commits; tick the status-line clock; lock when idle."""
+        self.check_idle()
         try:
             changed = self.session.refresh()
         except OtqError as exc:
             self._status(str(exc), error=True)
             return
         if changed:
+            self.role_label = self.team_role_label()
             self.counts = queue_counts(self.session, self.specs)
             reload = getattr(self.screen, "reload", None)
             if reload is not None:
@@ -139,8 +147,20 @@ class OtqApp(TerminalAdaptation, App[None]):
         if any(s.id == spec_id for s in self.specs):
             self.switch_mode(self._mode(spec_id))
 
+    def action_reports(self) -> None:
+        """The reports menu (issue 10)."""
+        from otq.tui.screens.reports import ReportsMenu
+
+        if not isinstance(self.screen, ReportsMenu):
+            self.push_screen(ReportsMenu())
+
     def open_item(self, entity: str, subject_id: str) -> None:
         """Open one queue item: an uncoded visit on the coding screen, others in detail."""
+        if entity == "document":  # a needed document: Q requests it, D records it received
+            from otq.tui.screens.documents import DocumentScreen
+
+            self.push_screen(DocumentScreen(subject_id))
+            return
         visit = self.session.entity("visits", subject_id) if entity == "visit" else None
         if visit is not None and visit.status is VisitStatus.UNCODED:
             # The coding screen returns a message ("claim OTQ... ready to submit") for the

@@ -11,7 +11,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from otq.errors import OtqError
+from otq.services.audit_view import patient_of, record_access
 from otq.services.details import ItemDetail, item_detail
+from otq.services.masking import mask_detail
 from otq.text import safe_text
 from otq.tui.widgets.status_bar import StatusBar
 
@@ -104,13 +107,21 @@ class DetailScreen(Screen, inherit_bindings=False):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        """Show the item and give the body the keyboard."""
+        """Log the access (HIPAA: every open of a patient's record), then show the item."""
+        try:
+            record_access(self.app.session, self.entity, self.subject_id,
+                          patient_of(self.app.session, self.entity, self.subject_id))
+        except OtqError as exc:  # not logged, not shown
+            self.query_one("#detail-title", Static).update(Text(f" {safe_text(exc)}"))
+            return
         self.reload()
         self.query_one(DetailBody).focus()
 
     def reload(self) -> None:
         """Re-read the item (after another session changed the store)."""
         detail = item_detail(self.app.session, self.entity, self.subject_id)
+        if detail is not None and getattr(self.app, "masked", False):
+            detail = mask_detail(detail)  # M: names to initials, DOB to year, ids to last 4
         title = detail.title if detail else "Item removed"
         self.query_one("#detail-title", Static).update(Text(f" {safe_text(title)}"))
         body = self.query_one(DetailBody)

@@ -19,6 +19,8 @@ from otq.queue_defs import QueueSpec
 from otq.services.queue_filter import apply_filter
 from otq.services.queues import queue_counts, queue_rows
 from otq.tui.commands import QueueCommands
+from otq.tui.screens.team_actions import TEAM_BINDINGS, TeamActions
+from otq.tui.screens.team_commands import TeamCommands
 from otq.tui.widgets.queue_switcher import QueueSwitcher, RowPosition
 from otq.tui.widgets.queue_table import QueueTable
 from otq.tui.widgets.status_bar import StatusBar
@@ -36,7 +38,7 @@ def _switch_bindings() -> list[Binding]:
                     id=f"queue.switch-{n}") for n in range(1, 10)]
 
 
-class QueueScreen(Screen, inherit_bindings=False):
+class QueueScreen(TeamActions, Screen, inherit_bindings=False):
     """The rows of one queue (``spec``); keys switch queues, filter and open items."""
 
     app: OtqApp
@@ -55,8 +57,9 @@ class QueueScreen(Screen, inherit_bindings=False):
                 tooltip="Preview the ready claims as an 837P batch, then write it"),
         Binding("V", "verify", "Verify", id="queue.verify",
                 tooltip="Record an eligibility check made by phone, portal or fax"),
+        *TEAM_BINDINGS,
     ]
-    COMMANDS = {QueueCommands}
+    COMMANDS = {QueueCommands, TeamCommands}
 
     def __init__(self, spec: QueueSpec) -> None:
         super().__init__(name=f"queue:{spec.id}")
@@ -85,6 +88,7 @@ class QueueScreen(Screen, inherit_bindings=False):
 
     def on_mount(self) -> None:
         """Fill the table and give it the keyboard."""
+        self.init_team()
         self.query_one("#filter", Input).cursor_blink = False
         # The row counter follows the cursor in the same frame (one write per key, not two).
         self.table.cursor_moved.subscribe(self, lambda _index: self._update_position(),
@@ -106,7 +110,9 @@ class QueueScreen(Screen, inherit_bindings=False):
     def _show_rows(self) -> None:
         table = self.table
         current = table.current_row
-        rows, problems = apply_filter(self.all_rows, self.filter_text, self.app.session.user)
+        rows, problems = apply_filter(self.all_rows, self.team_filter(self.filter_text),
+                                      self.app.session.user)
+        rows = self.decorate(rows)
         table.empty_message = ("No rows match the filter." if self.filter_text.strip()
                                else f"No items in {self.spec.title.lower()}.")
         table.set_rows(rows, keep_subject=current.subject_id if current else None)
@@ -155,8 +161,9 @@ class QueueScreen(Screen, inherit_bindings=False):
         if action == "verify":
             return "verify" in self.spec.actions
         if action == "clear_filter":
-            return bool(self.filter_text) or self.query_one("#filter-line").display
-        return True
+            return (bool(self.filter_text) or self.query_one("#filter-line").display
+                    or self.bulk_armed or bool(self.tags))
+        return self.check_team_action(action)
 
     def describe_binding(self, binding: Binding) -> str:
         """The help text for a binding (switch keys name their queue)."""
@@ -191,7 +198,17 @@ class QueueScreen(Screen, inherit_bindings=False):
         self.refresh_bindings()
 
     def action_clear_filter(self) -> None:
-        """Clear and close the filter line and show every row again."""
+        """Clear and close the filter line and show every row again (first, Esc cancels
+        an armed ``;``; with no filter it clears the tags)."""
+        if self.bulk_armed:
+            self.bulk_armed = False
+            self.query_one(StatusBar).set_message("bulk action cancelled")
+            return
+        if not self.filter_text and not self.query_one("#filter-line").display and self.tags:
+            self.tags.clear()
+            self._show_rows()
+            self.refresh_bindings()
+            return
         box = self.query_one("#filter", Input)
         box.value = ""
         self.query_one("#filter-line").display = False

@@ -61,7 +61,9 @@ class StatusBar(Widget):
     def render(self) -> Text:
         """User and store on the left, the message in the middle, the time on the right."""
         width = self.size.width
-        left = f" {self.user} \u00b7 {self.store} "
+        role = getattr(self.app, "role_label", "")  # team stores: "ann (biller)"
+        who = f"{self.user} ({role})" if role else self.user
+        left = f" {who} \u00b7 {self.store} "
         if getattr(self.app, "ascii_mode", False):  # "ann - .../otq/store.json"
             left = left.replace("\u00b7", "-").replace("\u2026", "...")
         right = f" {self.time} "
