@@ -20,16 +20,7 @@ import pendulum
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from otq.domain import (  # noqa: E402
-    Coverage,
-    Credential,
-    Patient,
-    Payer,
-    Practice,
-    Provider,
-    ServiceLine,
-    Visit,
-)
+from otq.domain import Coverage, Credential, Patient, Payer, Practice, Provider, ServiceLine, Visit  # noqa: E402
 from otq.reference import load_reference  # noqa: E402
 from otq.scrubber import ScrubContext, scrub_visit  # noqa: E402
 
