@@ -20,15 +20,18 @@ import pendulum
 
 Parsed = tuple[Any, str | None]
 
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_TWO_DIGIT_YEAR = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2}$|^\d{2}-\d{2}-\d{2}$")
-_EXCEL_SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
-_SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
+# Digits are written [0-9], not \d: \d also matches other scripts' digits (Arabic-Indic,
+# fullwidth), which would let a non-ASCII NPI or place of service into the store.
+
+_ISO_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
+_TWO_DIGIT_YEAR = re.compile(r"^[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2}$|^[0-9]{2}-[0-9]{2}-[0-9]{2}$")
+_EXCEL_SERIAL = re.compile(r"^[0-9]{5}(\.[0-9]+)?$")
+_SCIENTIFIC = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?[eE][+-]?[0-9]+$")
 _FORMULA_START = ("=", "+", "-", "@")
 _DX = re.compile(r"^[A-Z][0-9][0-9A-Z][0-9A-Z]{0,4}$")
 _CODE = re.compile(r"^[A-Z0-9]{5}$")
 _MODIFIER = re.compile(r"^[A-Z0-9]{2}$")
-_MONEY = re.compile(r"^\$?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$")
+_MONEY = re.compile(r"^\$?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]{1,2})?$")
 
 
 def formula_problem(value: str) -> str | None:
@@ -82,9 +85,9 @@ def yes_no(value: str) -> Parsed:
 
 def place_of_service(value: str) -> Parsed:
     """A two-digit CMS place-of-service code (11 office, 12 home, 02/10 telehealth)."""
-    if re.fullmatch(r"\d{2}", value):
+    if re.fullmatch(r"[0-9]{2}", value):
         return value, None
-    if re.fullmatch(r"\d", value):
+    if re.fullmatch(r"[0-9]", value):
         return None, "must be two digits (a leading zero was lost? write 02, not 2)"
     return None, "must be a two-digit place-of-service code such as 11"
 
@@ -95,7 +98,7 @@ def npi(value: str) -> Parsed:
         return "", None
     if _SCIENTIFIC.match(value):
         return None, "looks like a number in scientific notation; export the column as text"
-    if re.fullmatch(r"\d{10}", value):
+    if re.fullmatch(r"[0-9]{10}", value):
         return value, None
     return None, "must be a 10-digit NPI"
 
@@ -105,7 +108,7 @@ def tin(value: str) -> Parsed:
     if not value:
         return "", None
     digits = value.replace("-", "")
-    if re.fullmatch(r"\d{9}", digits):
+    if re.fullmatch(r"[0-9]{9}", digits):
         return digits, None
     return None, "must be a 9-digit tax id (EIN), e.g. 12-3456789"
 
@@ -114,9 +117,9 @@ def zip_code(value: str) -> Parsed:
     """A 5-digit ZIP or ZIP+4 (leading zeros kept: New England ZIPs start with 0)."""
     if not value:
         return "", None
-    if re.fullmatch(r"\d{5}(-?\d{4})?", value):
+    if re.fullmatch(r"[0-9]{5}(-?[0-9]{4})?", value):
         return value, None
-    if re.fullmatch(r"\d{3,4}", value):
+    if re.fullmatch(r"[0-9]{3,4}", value):
         return None, "must be 5 digits (a leading zero was lost?)"
     return None, "must be a 5-digit ZIP code or ZIP+4"
 
@@ -150,7 +153,7 @@ def whole_number(value: str) -> Parsed:
     """A whole number of 0 or more; blank is None."""
     if not value:
         return None, None
-    if re.fullmatch(r"\d+", value):
+    if re.fullmatch(r"[0-9]+", value):
         return int(value), None
     return None, "must be a whole number (0 or more)"
 

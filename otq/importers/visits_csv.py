@@ -78,6 +78,10 @@ FIELDS: dict[str, tuple[F.Parser, bool]] = {
     "referring_last_name": (F.text, False), "referring_first_name": (F.text, False),
 }
 VISIT_LEVEL = tuple(c for c in ALL_COLUMNS if c not in LINE_COLUMNS)
+#: No cell of a visit export comes near this. A longer one is damage (or an attack) and is
+#: refused at its own line and column, instead of by the csv module's 128 KB field limit,
+#: which can only name column 1.
+MAX_CELL = 4000
 _BAD_BYTES = re.compile("[\udc80-\udcff]")
 
 
@@ -153,6 +157,8 @@ def _header(parsed: ParsedFile, row: list[str]) -> None:
             parsed.problem(1, i, "header: column name is not valid UTF-8 text")
         elif not name:
             parsed.problem(1, i, "header: empty column name")
+        elif len(name) > 40:
+            parsed.problem(1, i, "header: unknown column (a name over 40 characters)")
         elif name in parsed.columns:
             parsed.problem(1, i, f"header: duplicate column {name!r} "
                                  f"(also column {parsed.columns[name]})")
@@ -175,6 +181,8 @@ def _cells(parsed: ParsedFile, line: int, row: list[str]) -> dict[str, Any] | No
         parser, required = FIELDS[name]
         if "\x00" in raw:
             msg: str | None = "contains a NUL byte (the file looks damaged or binary)"
+        elif len(raw) > MAX_CELL:
+            msg = f"longer than {MAX_CELL} characters (the file looks damaged)"
         elif _BAD_BYTES.search(raw):
             msg = "not valid UTF-8 text; save the export as UTF-8"
         elif required and not cell:
@@ -214,7 +222,18 @@ def parse_visits_csv(data: bytes, *, source: str, payer_ids: set[str] | frozense
     in the EHR export is enough.
     """
     parsed = ParsedFile(source=source)
-    reader = csv.reader(io.StringIO(_decode(data), newline=""))
+    text = _decode(data)
+    # The limit is process-wide; raise it for this parse so an oversized cell reaches the
+    # MAX_CELL check (which names its column), and put it back afterwards.
+    old_limit = csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    try:
+        return _parse(parsed, csv.reader(io.StringIO(text, newline="")), payer_ids)
+    finally:
+        csv.field_size_limit(old_limit)
+
+
+def _parse(parsed: ParsedFile, reader: Any, payer_ids: set[str] | frozenset[str]
+           ) -> ParsedFile:
     rows: list[tuple[int, dict[str, Any]]] = []
     prev = 0
     try:
