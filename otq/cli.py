@@ -79,8 +79,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if args.store.exists():
         raise OtqError(f"{args.store} already exists; generate never overwrites a store.")
     started = pendulum.now()
-    session = generate_store(args.store, visits=args.visits, seed=args.seed,
-                             today=args.today or pendulum.today().date())
+    today = args.today or pendulum.today().date()
+    if args.size:
+        from otq.demo.scale import generate_scale
+
+        session, report = generate_scale(args.store, size=args.size, seed=args.seed, today=today)
+        print(f"archived {report.closed_items} closed items: "
+              + (", ".join(f"{y}: {n} records" for y, n in report.archives.items()) or "none"))
+    else:
+        session = generate_store(args.store, visits=args.visits, seed=args.seed, today=today)
     took = (pendulum.now() - started).total_seconds()
     print(f"generated {args.store}: {session.store.count('visits')} visits, "
           f"{session.store.count('patients')} patients, {session.store.count('claims')} claims "
@@ -274,6 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--visits", type=int, default=2000)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--today", type=_date)
+    p.add_argument("--size", choices=("100k", "50k+500k"),
+                   help="a scale store instead: 100,000 open items, or 50,000 open items "
+                        "and 500,000 closed ones in yearly archives")
 
     p = add("tui", cmd_tui, "open the work queues")
     store_args(p)
