@@ -8,7 +8,9 @@ settings file, then automatic detection). ``TerminalAdaptation`` is mixed into t
   in 16 colours (the terminal's own palette through the otq-ansi theme, and Rich's
   16-colour output for anything else), keeps a quiet footer (no bold or coloured key
   caps, so fewer style changes), and paints once when a held key stops;
-* always: no animation and no blinking cursors, which would send bytes while idle.
+* always: no animation and no blinking cursors, which would send bytes while idle, and
+  each frame compacted on the way out (``wire.py``: no repeated styles, erase to end of
+  line instead of padding).
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from dataclasses import dataclass, replace
 from rich.color import ColorSystem
 from textual import events
 from textual.binding import Binding
+from textual.drivers.linux_driver import LinuxDriver
 from textual.screen import Screen
 
 from otq.tui.ascii import AsciiCompositor, ascii_key_display, ascii_wanted
+from otq.tui.wire import CompactDriver
 
 ANSI_THEME = "otq-ansi"
 LOW_BANDWIDTH_CLASS = "-low-bandwidth"
@@ -91,6 +95,14 @@ class TerminalAdaptation:
             # Rich downsamples any colour to the 16 ANSI ones: short SGR codes on the wire.
             self.console._color_system = ColorSystem.STANDARD  # type: ignore[attr-defined]
             self.add_class(LOW_BANDWIDTH_CLASS)  # type: ignore[attr-defined]
+
+    def get_driver_class(self):  # noqa: ANN201 - same signature as App.get_driver_class
+        """On a real Linux terminal, the driver that compacts each frame (``wire.py``);
+        ``OTQ_RAW_OUTPUT=1`` sends Textual's output untouched (for comparison)."""
+        found = super().get_driver_class()  # type: ignore[misc]
+        if found is LinuxDriver and os.environ.get("OTQ_RAW_OUTPUT", "").lower() in _OFF:
+            return CompactDriver
+        return found
 
     def get_screen(self, screen):  # noqa: ANN001, ANN201 - same signature as App.get_screen
         """Every screen (queues, dialogs, the palette) gets the ASCII compositor if asked."""

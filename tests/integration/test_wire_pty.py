@@ -1,0 +1,90 @@
+"""The compacted output of the real app draws the same screen as Textual's own output.
+
+Runs ``otq tui`` twice in a pseudo-terminal at 80x24 (TERM=xterm-256color, which has
+``bce``): once as shipped, once with ``OTQ_RAW_OUTPUT=1``. Both get the same keys
+(cursor moves across a page flip, a queue switch, a filter, help), and both byte streams
+are played into pyte. Every cell but the status line's clock must match, and the
+compacted stream must be the smaller.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import select
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import time
+
+import pyte
+import pytest
+
+COLS, ROWS = 80, 24
+KEYS = [b"2"] + [b"j"] * 25 + [b"1", b"j", b"/", b"a", b"\r", b"j", b"?", b"\x1b", b"k"]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    path = tmp_path_factory.mktemp("wire") / "store.json"
+    subprocess.run([sys.executable, "-m", "otq", "generate", "--store", str(path),
+                    "--visits", "600", "--seed", "5"], check=True, capture_output=True)
+    return path
+
+
+def _read_idle(fd: int, idle: float, first: float) -> bytes:
+    out, deadline = b"", time.monotonic() + first
+    while True:
+        ready, _, _ = select.select([fd], [], [], max(deadline - time.monotonic(), 0))
+        if not ready:
+            return out
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except OSError:
+            return out
+        if not chunk:
+            return out
+        out += chunk
+        deadline = time.monotonic() + idle
+
+
+def run_session(store, raw: bool) -> bytes:
+    """Everything ``otq tui`` writes while it is driven through KEYS."""
+    env = {k: v for k, v in os.environ.items() if k not in {"NO_COLOR", "COLORTERM"}}
+    env.update(TERM="xterm-256color", LANG="C.UTF-8", LC_ALL="C.UTF-8", OTQ_USER="ann",
+               OTQ_RAW_OUTPUT="1" if raw else "0")
+    pid, fd = pty.fork()
+    if pid == 0:
+        fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+        os.execvpe(sys.executable, [sys.executable, "-m", "otq", "tui", "--store", str(store)],
+                   env)
+    try:
+        out = _read_idle(fd, 0.6, 60)
+        for key in KEYS:
+            os.write(fd, key)
+            out += _read_idle(fd, 0.15, 0.5)
+        return out
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(fd)
+
+
+def screen(stream: bytes) -> list[list[tuple]]:
+    term = pyte.Screen(COLS, ROWS)
+    pyte.ByteStream(term).feed(stream)
+    return [[(c.data, c.fg, c.bg, c.bold, c.reverse, c.underscore)
+             for c in (term.buffer[y][x] for x in range(COLS))]
+            for y in range(ROWS) if y != ROWS - 2]  # the status line holds the clock
+
+
+@pytest.mark.slow
+def test_compacted_output_draws_the_same_screen_in_fewer_bytes(store):
+    raw = run_session(store, raw=True)
+    compact = run_session(store, raw=False)
+    assert b"\x1b[K" in compact  # the compactor was in the path
+    assert screen(compact) == screen(raw)
+    assert len(compact) < 0.9 * len(raw)
