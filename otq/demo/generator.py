@@ -21,6 +21,7 @@ from pathlib import Path
 import pendulum
 
 from otq.demo import mistakes as M
+from otq.demo.documents import file_demo_documents
 from otq.demo.history import age_claims, schedule_next_week, scheduled_visit, unverified
 from otq.demo.ids import Ids
 from otq.demo.practice import (
@@ -67,6 +68,7 @@ def generate_with_report(path: Path | str, *, visits: int = DEFAULT_VISITS,
     session.store.commit(world.changes(), action="demo.generate")
     promote_clean_visits(session, action="demo.promote")
     world.age_history()
+    file_demo_documents(session, random.Random(f"otq-demo-docs-{seed}"))
     return session, world.planted
 
 
