@@ -41,7 +41,7 @@ async def test_aging__r_enter_opens_it_and_enter_on_a_bucket_lists_its_claims(re
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("r")
         assert isinstance(app.screen, ReportsMenu)
-        assert app.screen.query_one(OptionList).option_count == 7
+        assert app.screen.query_one(OptionList).option_count == 8
         await pilot.press("enter")
         screen = app.screen
         assert isinstance(screen, ReportScreen) and screen.report_name == "aging"
@@ -106,7 +106,7 @@ async def test_reports__every_report_opens_from_the_menu(report_app):
     app = report_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("r")
-        for i in range(7):
+        for i in range(8):
             await pilot.press(*(["j"] * i), "enter")
             await pilot.pause()
             assert isinstance(app.screen, ReportScreen)

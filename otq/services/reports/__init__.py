@@ -108,6 +108,9 @@ REPORTS: dict[str, ReportDef] = {d.name: d for d in (
               "visits and claims whose filing limit ends within 30 days", "timely_filing"),
     ReportDef("kx", "KX threshold tracking",
               "Medicare patients near or over the OT therapy threshold this year", "kx"),
+    ReportDef("queue-size", "Queue size over time",
+              "items waiting in the uncoded, ready, denials and documents queues, by week",
+              "queue_size"),
 )}
 
 
