@@ -41,7 +41,7 @@ async def test_aging__r_enter_opens_it_and_enter_on_a_bucket_lists_its_claims(re
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("r")
         assert isinstance(app.screen, ReportsMenu)
-        assert app.screen.query_one(OptionList).option_count == 8
+        assert app.screen.query_one(OptionList).option_count == 9
         await pilot.press("enter")
         screen = app.screen
         assert isinstance(screen, ReportScreen) and screen.report_name == "aging"
@@ -50,7 +50,7 @@ async def test_aging__r_enter_opens_it_and_enter_on_a_bucket_lists_its_claims(re
         assert table.cursor_coordinate == (0, 1)  # commercial, 0-30
         await pilot.press("j", "l", "l", "l")  # medicare, 91-120
         assert table.cursor_coordinate == (1, 4)
-        assert str(table.get_cell_at(table.cursor_coordinate)) == "330\n(2)"
+        assert str(table.get_cell_at(table.cursor_coordinate)) == "      330\n      (2)"
         await pilot.press("enter")
         await pilot.pause()
         drill = app.screen
@@ -106,7 +106,7 @@ async def test_reports__every_report_opens_from_the_menu(report_app):
     app = report_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("r")
-        for i in range(8):
+        for i in range(9):
             await pilot.press(*(["j"] * i), "enter")
             await pilot.pause()
             assert isinstance(app.screen, ReportScreen)
@@ -139,3 +139,80 @@ async def test_chart__draws_with_plotext_in_colour(report_app):
         assert app.screen.query_one(ReportChart).query(PlotextPlot)
         await pilot.press("c")  # hide the chart, the table takes the screen
         assert app.screen.has_class("chart-hidden")
+
+
+def _team(report_app, tmp_path):
+    """The report app on a store with a roles file: ann (the session user) supervises."""
+    app = report_app()
+    roles = app.session.store.path.with_name(app.session.store.path.name + ".roles.toml")
+    roles.write_text('idle_lock_minutes = 0\n[users]\nann = "supervisor"\nbob = "biller"\n'
+                     'cy = "biller"\n')
+    return app
+
+
+def _owners(session) -> dict[str, str]:
+    session.refresh()
+    return {r["subject_id"]: r.get("assignee", "") for r in session.store.all("workitems")}
+
+
+async def test_aging__drill_tag_and_reassign_a_payers_91_120_claims_by_keyboard(report_app,
+                                                                                tmp_path):
+    """The issue's supervisor path at 80x24: r, aging, medicare 91-120, tag both, ;A bob."""
+    app = _team(report_app, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("r", "enter", "j", "l", "l", "l", "enter")
+        await pilot.pause()
+        drill = app.screen
+        assert isinstance(drill, ReportDrillScreen)
+        await pilot.press("space", "space")  # tag c4 and c3
+        assert drill.tags == {uid("c4"), uid("c3")}
+        await pilot.press("semicolon", "A")
+        await pilot.pause()
+        await pilot.press(*"bob", "enter")  # type-ahead picker
+        await pilot.pause()
+        assert "Assign 2 items to bob?" in str(app.screen.query("Static").first().render())
+        await pilot.press("y")  # the preview, then one commit
+        await pilot.pause()
+        assert app.screen is drill
+        assert _owners(app.session) == {uid("c4"): "bob", uid("c3"): "bob"}
+        owner = [c.id for c in drill.spec.columns].index("assignee")
+        assert [r.cells[owner] for r in drill.query_one(QueueTable).rows] == ["bob", "bob"]
+        # one claim on to cy with the single-row A; the list stays the cell's claims
+        await pilot.press("g", "A")
+        await pilot.pause()
+        await pilot.press(*"cy", "enter")
+        await pilot.pause()
+        assert _owners(app.session)[uid("c4")] == "cy"
+        assert [r.subject_id for r in drill.query_one(QueueTable).rows] == [uid("c4"), uid("c3")]
+        await pilot.press("escape")
+        assert isinstance(app.screen, ReportScreen)
+
+
+async def test_drill__a_biller_may_not_reassign_and_is_told_so(report_app, tmp_path):
+    app = _team(report_app, tmp_path)
+    roles = app.session.store.path.with_name(app.session.store.path.name + ".roles.toml")
+    roles.write_text('idle_lock_minutes = 0\n[users]\nann = "biller"\nbob = "biller"\n')
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("r", "enter", "j", "l", "l", "l", "enter")
+        await pilot.pause()
+        await pilot.press("space", "semicolon", "A")
+        await pilot.pause()
+        assert isinstance(app.screen, ReportDrillScreen)  # A is greyed out: nothing opens
+        assert _owners(app.session) == {}
+
+
+@pytest.mark.parametrize("name", ["aging", "aging-trend", "denials", "queue-size"])
+async def test_chart__the_look_at_reports_have_a_chart_with_a_legend_line(report_app, name):
+    from otq.services.reports import REPORTS
+
+    app = report_app()
+    index = list(REPORTS).index(name)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("r", *(["j"] * index), "enter")
+        await pilot.pause()
+        chart = app.screen.query_one(ReportChart)
+        legend = str(chart.query_one(".chart-legend").render())
+        assert legend.startswith(app.screen.report.chart.title)
+        assert all(f"\u25a0 {s}" in legend for s in app.screen.report.chart.series)
+        table = app.screen.query_one(DataTable)
+        assert table.region.height >= 4 and chart.region.height >= 8  # both fit at 80x24

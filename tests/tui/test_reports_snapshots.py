@@ -32,3 +32,14 @@ def test_aging_report__no_color_shows_the_chart_as_a_table(snap_compare, report_
     """NO_COLOR: the chart's numbers as a plain table instead of coloured bars."""
     monkeypatch.setenv("NO_COLOR", "1")
     assert snap_compare(report_app(), terminal_size=(80, 24), press=["r", "enter"])
+
+
+def test_aging_trend__80x24(snap_compare, report_app):
+    """Weekly A/R by age bucket: the table, a legend line and stacked bars."""
+    assert snap_compare(report_app(), terminal_size=(80, 24), press=["r", "j", "enter"])
+
+
+def test_aging_drill__medicare_91_120_claims_80x24(snap_compare, report_app):
+    """The claims behind medicare's 91-120 cell, as a queue list titled with the cell."""
+    assert snap_compare(report_app(), terminal_size=(80, 24),
+                        press=["r", "enter", "j", "l", "l", "l", "enter"])

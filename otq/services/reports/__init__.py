@@ -54,7 +54,7 @@ class Column:
 class Chart:
     """What a report would rather show than tell: labels on the x axis, one series each."""
 
-    kind: str  # "bar" (grouped/stacked bars) or "line"
+    kind: str  # "bar" (side by side), "stacked" (one total per label, split) or "line"
     title: str
     labels: tuple[str, ...]
     series: dict[str, tuple[float, ...]]
@@ -93,6 +93,8 @@ class ReportDef:
 REPORTS: dict[str, ReportDef] = {d.name: d for d in (
     ReportDef("aging", "A/R aging by payer",
               "outstanding claims by days since the date of service: 0-30 ... 120+", "aging"),
+    ReportDef("aging-trend", "A/R aging trend",
+              "outstanding dollars per age bucket, week by week", "aging_trend"),
     ReportDef("denials", "Denials by CARC, payer and provider",
               "counts, dollars and the share overturned on appeal", "denials"),
     ReportDef("clean-claims", "Clean-claim rate",

@@ -25,14 +25,15 @@ if TYPE_CHECKING:
     from otq.tui.app import OtqApp
 
 NUMERIC = ("int", "money", "pct", "number")
+AGING_WIDTH = 9
 AGING_COLUMNS = [(bid, title) for bid, title, *_ in BUCKETS] + [("total", "Total")]
 
 CSS = """
 .report-title { height: 1; background: $surface; text-style: bold; padding: 0 1; }
 .report-notes { height: auto; max-height: 2; color: $text-muted; padding: 0 1; }
-ReportScreen DataTable { height: auto; max-height: 1fr; }
+ReportScreen DataTable { height: auto; max-height: 50%; }
+ReportScreen.no-chart DataTable, ReportScreen.chart-hidden DataTable { max-height: 100%; height: 1fr; }
 ReportScreen.chart-hidden ReportChart { display: none; }
-ReportScreen.chart-hidden DataTable { max-height: 100%; height: 1fr; }
 ReportsMenu OptionList { height: 1fr; border: none; }
 """
 
@@ -119,6 +120,7 @@ class ReportScreen(Screen):
 
     def on_mount(self) -> None:
         """Fill the table; the aging table moves by cell, the others by row."""
+        self.set_class(self.report.chart is None, "no-chart")
         table = self.query_one(DataTable)
         if self.is_aging:
             self._fill_aging(table)
@@ -129,28 +131,46 @@ class ReportScreen(Screen):
     def _fill_aging(self, table: DataTable) -> None:
         table.cursor_type = "cell"
         table.add_column("Payer", key="payer")
+        # The table does not honour a cell's justify, so numbers are padded to the width.
         for bid, title in AGING_COLUMNS:
-            table.add_column(Text(title, justify="right"), key=bid, width=9)
+            table.add_column(Text(title.rjust(AGING_WIDTH)), key=bid, width=AGING_WIDTH)
         rows = [*self.report.rows, {**self.report.totals, "payer": "Total"}]
         for i, row in enumerate(rows):
             cells = [Text(str(row["payer"])[:10])]
             for bid, _title in AGING_COLUMNS:
                 amount, count = row.get(f"{bid}_amount"), row.get(f"{bid}_count", 0)
-                cells.append(Text(f"{amount:,.0f}\n({count})", justify="right"))
+                cells.append(Text(f"{amount:,.0f}".rjust(AGING_WIDTH) + "\n"
+                                  + f"({count})".rjust(AGING_WIDTH)))
             table.add_row(*cells, height=2, key=str(i))
         table.move_cursor(row=0, column=1)
 
     def _fill(self, table: DataTable) -> None:
         table.cursor_type = "row"
         cols = [c for c in self.report.columns if c.short != "-"]
-        for c in cols:
+        rows = [*self.report.rows, *([self.report.totals] if self.report.totals else [])]
+        cells = [[cell_text(row.get(c.id), c.kind) if c.id in row else "" for c in cols]
+                 for row in rows]
+        widths = [max([len(c.short or c.title)] + [len(r[i]) for r in cells])
+                  for i, c in enumerate(cols)]
+        # At 80 columns a long description (a CARC's text) would push the numbers off to
+        # the right: cut the widest text column so the row fits; the CLI prints it whole.
+        over = sum(w + 2 for w in widths) - (self.app.size.width - 2)
+        texts = [i for i, c in enumerate(cols) if c.kind not in NUMERIC]
+        if over > 0 and texts:
+            widest = max(texts, key=lambda i: widths[i])
+            widths[widest] = max(12, widths[widest] - over)
+            for r in cells:
+                r[widest] = r[widest][:widths[widest]]
+        # The table does not honour a cell's justify, so numbers are padded to the width.
+        for i, c in enumerate(cols):
             title = c.short or c.title
-            table.add_column(Text(title, justify="right") if c.kind in NUMERIC else title,
-                             key=c.id)
-        for row in [*self.report.rows, *([self.report.totals] if self.report.totals else [])]:
-            table.add_row(*[Text(cell_text(row.get(c.id), c.kind) if c.id in row else "",
-                                 justify="right" if c.kind in NUMERIC else "left")
-                            for c in cols])
+            width = widths[i]
+            table.add_column(Text(title.rjust(width) if c.kind in NUMERIC else title), key=c.id)
+            if c.kind in NUMERIC:
+                for r in cells:
+                    r[i] = r[i].rjust(width)
+        for r in cells:
+            table.add_row(*[Text(v) for v in r])
 
     # ------------------------------------------------------------- actions
     def action_move(self, step: int) -> None:

@@ -118,5 +118,5 @@ def test_timely_filing__lists_items_due_within_30_days_and_counts_the_late(sessi
 def test_run_report__unknown_name_is_an_error_naming_the_reports(session):
     from otq.errors import OtqError
 
-    with pytest.raises(OtqError, match="reports are: aging, denials"):
+    with pytest.raises(OtqError, match="reports are: aging, aging-trend, denials"):
         run_report(session, "agin")
