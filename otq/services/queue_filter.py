@@ -29,7 +29,7 @@ class ParsedFilter:
 
 
 def _number_test(key: str, spec: str) -> Test | None:
-    op = spec[0] if spec[:1] in "<>" else "="
+    op = spec[:1] if spec[:1] in ("<", ">") else "="  # "" (just typed "age:") is no operator
     num = spec[1:] if op != "=" else spec
     if not num.isdigit():
         return None

@@ -164,6 +164,10 @@ async def test_aging__drill_tag_and_reassign_a_payers_91_120_claims_by_keyboard(
         await pilot.pause()
         drill = app.screen
         assert isinstance(drill, ReportDrillScreen)
+        # typed key by key: the filter runs on "age:" and "age:>" on the way (no crash)
+        await pilot.press("slash", *"age:>110", "enter")
+        assert [r.subject_id for r in drill.query_one(QueueTable).rows] == [uid("c4")]
+        await pilot.press("escape")
         await pilot.press("space", "space")  # tag c4 and c3
         assert drill.tags == {uid("c4"), uid("c3")}
         await pilot.press("semicolon", "A")
