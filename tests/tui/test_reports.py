@@ -122,12 +122,26 @@ async def test_chart__falls_back_to_a_plain_table_in_ascii_mode_and_no_color(rep
         monkeypatch.setenv("NO_COLOR", "1")
     app = report_app(ascii=mode == "ascii")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("r", "enter")
+        await pilot.press("r", "j", "j", "enter")  # denials: weekly counts only the chart has
         chart = app.screen.query_one(ReportChart)
         assert chart.plain
         text = str(chart.query_one(".chart-plain").render())
         assert text == chart_table(app.screen.report.chart)
-        assert "91-120" in text and "330" in text
+        assert text.splitlines()[1:] == ["count  denials", "03-30        1", "04-06        1",
+                                         "05-18        1"]
+
+
+@pytest.mark.parametrize("mode", ["ascii", "no_color"])
+async def test_chart__plain_mode_leaves_out_a_chart_that_would_repeat_the_table(report_app, mode,
+                                                                                monkeypatch):
+    if mode == "no_color":
+        monkeypatch.setenv("NO_COLOR", "1")
+    app = report_app(ascii=mode == "ascii")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("r", "enter")  # aging: the chart is the table's dollars again
+        assert not app.screen.query(ReportChart)
+        assert app.screen.has_class("no-chart")
+        assert app.screen.query_one(DataTable).region.height >= 7
 
 
 async def test_chart__draws_with_plotext_in_colour(report_app):

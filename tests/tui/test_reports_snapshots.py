@@ -27,11 +27,11 @@ def test_aging_report__80x24(snap_compare, report_app):
     assert snap_compare(report_app(), terminal_size=(80, 24), press=["r", "enter"])
 
 
-def test_aging_report__no_color_shows_the_chart_as_a_table(snap_compare, report_app,
-                                                          monkeypatch):
-    """NO_COLOR: the chart's numbers as a plain table instead of coloured bars."""
+def test_denials_report__no_color_shows_the_chart_as_a_table(snap_compare, report_app,
+                                                             monkeypatch):
+    """NO_COLOR: the weekly denial counts as a plain table instead of coloured bars."""
     monkeypatch.setenv("NO_COLOR", "1")
-    assert snap_compare(report_app(), terminal_size=(80, 24), press=["r", "enter"])
+    assert snap_compare(report_app(), terminal_size=(80, 24), press=["r", "j", "j", "enter"])
 
 
 def test_aging_trend__80x24(snap_compare, report_app):

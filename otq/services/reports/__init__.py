@@ -59,6 +59,7 @@ class Chart:
     labels: tuple[str, ...]
     series: dict[str, tuple[float, ...]]
     y_label: str = ""
+    in_table: bool = False  # the report's table already holds these numbers
 
 
 @dataclass

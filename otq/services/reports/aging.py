@@ -77,7 +77,7 @@ def build(session: Session, params: ReportParams) -> Report:
         totals.setdefault(f"{bid}_amount", Decimal(0))
     chart = Chart("bar", "Outstanding $ by age", tuple(t for _b, t, *_ in BUCKETS),
                   {r["payer"]: tuple(float(r[f"{b}_amount"]) for b, *_ in BUCKETS) for r in rows},
-                  y_label="$")
+                  y_label="$", in_table=True)
     notes = ("outstanding = submitted, denied or partially paid claims with a balance "
              "(charge less payments); age = days since the date of service",)
     return Report("aging", "A/R aging by payer", tuple(columns), rows, totals, notes, chart, drill)

@@ -78,7 +78,7 @@ def build(session: Session, params: ReportParams) -> Report:
                Column("total_amount", "Total $", "money", short="Total"))
     chart = Chart("stacked", "Outstanding $ by age bucket", tuple(d.format("MM-DD") for d in days),
                   {title: tuple(float(sums[d][bid]) for d in days)
-                   for bid, title, *_ in BUCKETS}, y_label="$")
+                   for bid, title, *_ in BUCKETS}, y_label="$", in_table=True)
     notes = ("A/R on each date: claims submitted by then and not yet paid in full or voided "
              "(audit log), aged from the date of service",)
     return Report("aging-trend", "A/R aging trend", columns, rows, {}, notes, chart, subject="")

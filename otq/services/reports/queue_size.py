@@ -116,7 +116,7 @@ def build(session: Session, params: ReportParams) -> Report:
                *(Column(q, title, "int") for q, title in QUEUES))
     chart = Chart("line", "Items waiting per queue", tuple(d.format("MM-DD") for d in days),
                   {title: tuple(float(counts[d][q]) for d in days) for q, title in QUEUES},
-                  y_label="items")
+                  y_label="items", in_table=True)
     notes = ("items in each queue on each date, rebuilt from the dates the store keeps "
              "(service, submission, denial, appeal, receipt) and the audit log's codings; "
              "eligibility has no history",)

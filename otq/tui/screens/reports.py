@@ -108,10 +108,17 @@ class ReportScreen(Screen):
         yield Static(f"{self.report.title} \u00b7 as of {session.today.isoformat()}",
                      classes="report-title", id="report-title")
         yield DataTable(id="report-table", zebra_stripes=False)
-        if self.report.chart is not None:
+        if self.has_chart:
             yield ReportChart(self.report.chart, plain=plain_charts(self.app), id="report-chart")
         yield Static(Text("  ".join(self.report.notes)), classes="report-notes")
         yield Footer(compact=True, show_command_palette=False)
+
+    @property
+    def has_chart(self) -> bool:
+        """A chart to show: drawn, or as a plain table unless the report's own table
+        already holds its numbers (ASCII mode and NO_COLOR would only repeat them)."""
+        chart = self.report.chart
+        return chart is not None and not (chart.in_table and plain_charts(self.app))
 
     @property
     def is_aging(self) -> bool:
@@ -120,7 +127,7 @@ class ReportScreen(Screen):
 
     def on_mount(self) -> None:
         """Fill the table; the aging table moves by cell, the others by row."""
-        self.set_class(self.report.chart is None, "no-chart")
+        self.set_class(not self.has_chart, "no-chart")
         table = self.query_one(DataTable)
         if self.is_aging:
             self._fill_aging(table)
@@ -192,7 +199,7 @@ class ReportScreen(Screen):
         if action == "drill":
             return self.is_aging
         if action == "toggle_chart":
-            return self.report.chart is not None
+            return self.has_chart
         return True
 
     def drill_ids(self, row: int, column: int) -> tuple[str, tuple[str, ...]]:

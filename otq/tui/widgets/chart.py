@@ -75,7 +75,12 @@ class ReportChart(Vertical):
         """Draw the series once; plotext re-renders to the widget's size by itself."""
         if self.plain or not self.chart.labels:
             return
-        plt = self.query_one(PlotextPlot).plt
+        plot = self.query_one(PlotextPlot)
+        if getattr(self.app, "low_bandwidth", False):
+            # 16 colours: the theme-derived frame colour comes out black on black; the
+            # "clear" theme draws axes in the terminal's own foreground instead.
+            plot.theme = "clear"
+        plt = plot.plt
         chart = self.chart
         labels = list(chart.labels)
         names = list(chart.series)
