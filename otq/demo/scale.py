@@ -68,12 +68,15 @@ class _Group:
     treated: list[dict[str, Any]]
 
 
-def generate_scale(path: Path | str, *, size: str, seed: int, today: pendulum.Date
-                   ) -> tuple[Session, ScaleReport]:
-    """Create a scale store at ``path`` (which must not exist) for the ``size`` shape."""
-    if size not in SIZES:
+def generate_scale(path: Path | str, *, size: str, seed: int, today: pendulum.Date,
+                   shape: tuple[int, int] | None = None) -> tuple[Session, ScaleReport]:
+    """Create a scale store at ``path`` (which must not exist) for the ``size`` shape.
+
+    ``shape`` = (open items, closed items) overrides the size (tests use small ones).
+    """
+    if shape is None and size not in SIZES:
         raise OtqError(f"unknown --size '{size}'; sizes are: {', '.join(SIZES)}")
-    open_n, closed_n = SIZES[size]
+    open_n, closed_n = shape or SIZES[size]
     path = Path(path)
     rng = random.Random(f"otq-scale-{seed}")
     ids = Ids(seed)

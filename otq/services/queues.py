@@ -98,8 +98,13 @@ FILTERS: dict[str, tuple[str, Predicate]] = {
 Column = Callable[[Session, Any], tuple[str, Any]]
 
 
+def _days_since(session: Session, date) -> int:
+    # Ordinals, not pendulum's ``-``: that builds an Interval (20 us; seconds at 100k rows).
+    return session.today.toordinal() - date.toordinal() if date else 0
+
+
 def _age(session: Session, date) -> tuple[str, Any]:
-    days = (session.today - date).days if date else 0
+    days = _days_since(session, date)
     return str(days), days
 
 
@@ -107,7 +112,7 @@ def _aging(session: Session, date) -> tuple[str, Any]:
     """The denial aging bucket (0-30 ... 120+), sorting by days."""
     from otq.services.denials import aging_bucket
 
-    days = (session.today - date).days if date else 0
+    days = _days_since(session, date)
     return aging_bucket(days), days
 
 
@@ -213,17 +218,17 @@ def _facets(session: Session, entity: str, obj: Any) -> dict[str, Any]:
     """Values the ``/`` filter can test (payer:, age:, cpt:, rule:, ...)."""
     if isinstance(obj, Visit):
         return {"payer": _payer_id(session, obj.coverage_id),
-                "age": (session.today - obj.date_of_service).days,
+                "age": _days_since(session, obj.date_of_service),
                 "cpt": {ln.cpt for ln in obj.lines},
                 "rule": {f.rule_id for f in all_findings(session).get(obj.id, ())}}
     if isinstance(obj, Claim):
-        return {"payer": obj.payer_id, "age": (session.today - obj.date_of_service).days,
+        return {"payer": obj.payer_id, "age": _days_since(session, obj.date_of_service),
                 "cpt": {ln.cpt for ln in obj.lines}}
     if isinstance(obj, Denial):
-        return {"payer": obj.payer_id, "age": (session.today - obj.denied_on).days,
+        return {"payer": obj.payer_id, "age": _days_since(session, obj.denied_on),
                 "carc": obj.carc, "group": obj.group_code}
     if isinstance(obj, DocumentNeed):
-        return {"payer": obj.payer_id, "age": (session.today - obj.needed_since).days,
+        return {"payer": obj.payer_id, "age": _days_since(session, obj.needed_since),
                 "kind": obj.kind.value}
     if isinstance(obj, Coverage):
         nv = upcoming_visits(session, ELIGIBILITY_WINDOW_DAYS).get(obj.id)
@@ -261,7 +266,11 @@ def queue_rows(session: Session, spec: QueueSpec) -> list[QueueRow]:
             rows.sort(key=lambda r, i=i: _sortable(r.sort_values[i]), reverse=key.startswith("-"))
         return rows
 
-    return session.cached(f"rows:{spec.id}", build)
+    def pinned_build() -> list[QueueRow]:
+        with session.pinned():
+            return build()
+
+    return session.cached(f"rows:{spec.id}", pinned_build)
 
 
 def _sortable(value: Any) -> tuple[int, Any]:

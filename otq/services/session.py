@@ -1,12 +1,15 @@
 """The composition root: one store, the reference data, the user and today's date.
 
-Services take a ``Session``. Domain objects are decoded from store records once per store
-change (the commit sequence), so screens can ask for them freely.
+Services take a ``Session``. Derived values are cached per store state (the commit
+sequence). Decoded domain objects outlive that: after another commit only the records whose
+version changed are decoded again, so a 100,000-visit store costs one decode at start, not
+one per commit (see ``otq.services.decoding``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,7 +30,8 @@ from otq.domain import (
     WorkItem,
 )
 from otq.reference import Reference, load_reference
-from otq.store import Store, decode
+from otq.services.decoding import fast_decode
+from otq.store import Store
 
 T = TypeVar("T")
 
@@ -48,6 +52,10 @@ class Session:
     today: pendulum.Date = field(default_factory=lambda: pendulum.today().date())
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
     _cache_seq: int = field(default=-1, repr=False)
+    #: table -> {id: ((version, changed_at), decoded object)}; survives commits
+    _decoded: dict[str, dict[str, tuple[Any, Any]]] = field(default_factory=dict, repr=False)
+    _lasting: dict[str, Any] = field(default_factory=dict, repr=False)
+    _pinned: int = field(default=0, repr=False)
 
     @classmethod
     def open(cls, path: Path | str, *, create: bool = False, today: pendulum.Date | None = None,
@@ -68,7 +76,20 @@ class Session:
         """Pick up other sessions' changes. True when something changed."""
         return self.store.refresh()
 
+    @contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Within the block, trust the cache without asking the store for its commit number
+        (a queue of 100,000 rows asks a million times). Nothing may commit inside it."""
+        self._fresh()
+        self._pinned += 1
+        try:
+            yield
+        finally:
+            self._pinned -= 1
+
     def _fresh(self) -> dict[str, Any]:
+        if self._pinned:
+            return self._cache
         seq = self.store.meta.get("seq", 0)
         if seq != self._cache_seq:
             self._cache = {}
@@ -82,11 +103,33 @@ class Session:
             cache[key] = build()
         return cache[key]
 
+    def lasting(self, key: str, build: Callable[[], T]) -> T:
+        """State a service keeps across commits (it checks its own freshness)."""
+        if key not in self._lasting:
+            self._lasting[key] = build()
+        return self._lasting[key]
+
+    def records(self, table: str) -> dict[str, dict[str, Any]]:
+        """Every raw store record of ``table`` by id (cached per store state; don't edit)."""
+        return self.cached(f"records:{table}",
+                           lambda: {r["id"]: r for r in self.store.all(table)})
+
     def entities(self, table: str) -> dict[str, Any]:
         """Every record of ``table`` decoded into its domain class, by id."""
+        return self.cached(f"entities:{table}", lambda: self._decode_table(table))
+
+    def _decode_table(self, table: str) -> dict[str, Any]:
+        # Reuse the objects of records whose (version, changed_at) did not move.
         cls = ENTITY_TYPES[table]
-        return self.cached(f"entities:{table}",
-                           lambda: {r["id"]: decode(cls, r) for r in self.store.all(table)})
+        before = self._decoded.get(table, {})
+        after: dict[str, tuple[Any, Any]] = {}
+        for rid, rec in self.records(table).items():
+            stamp = (rec.get("version"), rec.get("changed_at"))
+            old = before.get(rid)
+            after[rid] = old if old is not None and old[0] == stamp else (
+                stamp, fast_decode(cls, rec))
+        self._decoded[table] = after
+        return {rid: pair[1] for rid, pair in after.items()}
 
     def entity(self, table: str, record_id: str) -> Any | None:
         """One decoded record, or None."""

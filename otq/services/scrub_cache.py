@@ -1,0 +1,161 @@
+"""Scrub results kept between commits and between sessions: ``<store>.scrub-cache``.
+
+Scrubbing 100,000 visits takes about 20 s, and a visit's findings only change when
+something it is judged against changes. Every cross-visit rule (same-day lines, KX
+year-to-date, progress-report days, authorization use, documents on file, eligibility)
+looks only at the same patient's records, so a visit's result is keyed by:
+
+* a fingerprint of its patient's records: the patient, their coverages, authorizations,
+  visits, documents and verifications (id, version and changed_at of each); and
+* a store-wide key: the rules (reference files and scrubber sources), ``today``, and the
+  providers, practices and payers every patient shares.
+
+The cache file is derived data: deleting it costs one full scrub. It is written atomically
+with the store's mode and group; two sessions writing it at once simply leave the last.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from otq.domain import Finding, Fix, Severity
+from otq.services.decoding import fast_decode
+from otq.services.session import Session
+from otq.store import encode
+
+FORMAT = 1
+#: patient-scoped tables, and the field naming the patient
+PATIENT_TABLES = (("patients", "id"), ("coverages", "patient_id"),
+                  ("authorizations", "patient_id"), ("visits", "patient_id"),
+                  ("documents", "patient_id"), ("verifications", "patient_id"))
+SHARED_TABLES = ("providers", "practices", "payers")
+
+RawFinding = list[Any]
+
+
+def cache_path(session: Session) -> Path:
+    """The scrub cache file beside the session's store."""
+    p = Path(session.store.path)
+    return p.with_name(p.name + ".scrub-cache")
+
+
+def _files_stamp(paths: Iterable[Path]) -> str:
+    parts = []
+    for f in sorted(paths):
+        with contextlib.suppress(OSError):
+            st = f.stat()
+            parts.append(f"{f.name}:{st.st_size}:{st.st_mtime_ns}")
+    return "|".join(parts)
+
+
+def rules_fingerprint(session: Session) -> str | None:
+    """What the rules are made of: reference files and scrubber sources. None when the
+    session's reference data is not the files' (a test's), so nothing is persisted."""
+    from otq import scrubber
+    from otq.reference import load_reference
+    from otq.reference.catalogue import reference_dir
+
+    if session.reference is not load_reference():
+        return None
+    src = Path(scrubber.__file__).parent
+    text = _files_stamp(reference_dir().iterdir()) + "#" + _files_stamp(
+        [*src.glob("*.py"), *src.glob("rules/*.py")])
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def _stamp(rec: dict[str, Any]) -> str:
+    return f"{rec['id']}:{rec.get('version')}:{rec.get('changed_at')}"
+
+
+def store_key(session: Session, rules: str | None) -> str:
+    """The store-wide part of every key: rules, today and the shared tables."""
+    parts = [rules or f"memory:{id(session.reference)}", session.today.isoformat()]
+    for table in SHARED_TABLES:
+        parts += sorted(_stamp(r) for r in session.records(table).values())
+    return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def patient_keys(session: Session) -> dict[str, str]:
+    """A fingerprint of each patient's records, by patient id."""
+    stamps: dict[str, list[str]] = {}
+    for table, field in PATIENT_TABLES:
+        for rec in session.records(table).values():
+            pid = rec.get(field)
+            if isinstance(pid, str):
+                stamps.setdefault(pid, []).append(table[:2] + _stamp(rec))
+    return {pid: hashlib.blake2b("\n".join(sorted(s)).encode(), digest_size=12).hexdigest()
+            for pid, s in stamps.items()}
+
+
+# ------------------------------------------------------------------- findings as data
+def to_raw(findings: list[Finding]) -> list[RawFinding]:
+    """Findings as JSON-ready lists."""
+    return [[f.rule_id, f.severity.value, f.message, f.field, f.subject_id,
+             encode(f.fix) if f.fix is not None else None] for f in findings]
+
+
+def from_raw(raw: list[RawFinding]) -> list[Finding]:
+    """Findings back from ``to_raw``."""
+    return [Finding(r[0], Severity(r[1]), r[2], r[3], r[4],
+                    fast_decode(Fix, r[5]) if r[5] is not None else None) for r in raw]
+
+
+# ------------------------------------------------------------------------ the file
+def load(path: Path, key: str) -> dict[str, tuple[str, list[RawFinding]]]:
+    """The cached results in ``path`` if they were made under ``key`` (else nothing)."""
+    try:
+        data = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return {}
+    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("key") != key:
+        return {}
+    visits = data.get("visits")
+    return {vid: (v[0], v[1]) for vid, v in visits.items()} if isinstance(visits, dict) else {}
+
+
+def save(path: Path, key: str, entries: dict[str, tuple[str, list[RawFinding]]], *,
+         like: Path) -> bool:
+    """Write the cache atomically with the store's mode and group; False if it could not."""
+    payload = orjson.dumps({"format": FORMAT, "key": key,
+                            "visits": {vid: [k, raw] for vid, (k, raw) in entries.items()}})
+    tmp = None
+    _remove_stale_parts(path)
+    try:
+        # ".part", not ".tmp": the store's own clean-up of ".<store>.*.tmp" runs under its
+        # lock, which a cache writer does not hold.
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        with os.fdopen(fd, "wb") as out:
+            out.write(payload)
+            with contextlib.suppress(OSError):
+                st = os.stat(like)
+                os.fchmod(out.fileno(), st.st_mode & 0o7777)
+                with contextlib.suppress(PermissionError):
+                    os.fchown(out.fileno(), -1, st.st_gid)
+        os.replace(tmp, path)
+        tmp = None
+        return True
+    except OSError:
+        return False  # a cache: the next session scrubs again
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _remove_stale_parts(path: Path, older_than: float = 300.0) -> None:
+    """Delete half-written cache files a killed session left (older than 5 minutes)."""
+    import time
+
+    now = time.time()
+    for part in path.parent.glob(f".{path.name}.*.part"):
+        with contextlib.suppress(OSError):
+            if now - part.stat().st_mtime > older_than:
+                part.unlink()
