@@ -1,13 +1,15 @@
 """``otq backup`` and ``otq restore``: consistent copies of a store and its audit log.
 
 A backup is itself a store: ``<dest>`` plus ``<dest>.audit.jsonl``, so it opens, checks
-(``check_store``) and restores like any other. Both files are read while holding the store
-lock, so no commit can land between them: the copy's audit log ends exactly at the copy's
-last commit, even while other billers keep working.
+(``check_store``) and restores like any other. While holding the store lock, the backup
+folds the store's journal into its snapshot (a checkpoint) and reads the snapshot and the
+log, so no commit can land in between: the copy is one file with every commit, and its
+audit log ends exactly at the copy's last commit, even while other billers keep working.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -22,6 +24,10 @@ from otq.store.storage import atomic_write
 
 def _audit_path(store_path: Path) -> Path:
     return store_path.with_name(store_path.name + ".audit.jsonl")
+
+
+def _journal_path(store_path: Path) -> Path:
+    return store_path.with_name(store_path.name + ".journal")
 
 
 def _store_path(source: Session | Store | Path | str) -> Path:
@@ -59,7 +65,8 @@ def backup_store(session_or_path: Session | Store | Path | str, dest: Path | str
     if dest.exists() or _audit_path(dest).exists():
         raise OtqError(f"{dest} already exists; a backup never overwrites another.")
     store = Store.open(source, lock_timeout=lock_timeout)
-    with store.lock.hold():  # no commit can land between reading the two files
+    with store.lock.hold():  # no commit can land between the checkpoint and the reads
+        store.checkpoint(lock_held=True)  # the journal's commits into the snapshot we copy
         data = store.path.read_bytes()
         audit = store.audit.path.read_bytes() if store.audit.path.exists() else b""
         st = os.stat(store.path)
@@ -79,9 +86,11 @@ def restore_store(backup: Path | str, path: Path | str, *, force: bool = False,
 
     Refuses a backup that fails ``check_store``, and refuses to replace an existing store
     unless ``force``. The replaced store and its log are kept beside it as
-    ``<store>.replaced-<UTC time>``. Runs under the store lock, replaces each file
-    atomically, and appends a ``store.restore`` entry to the restored audit log. Sessions
-    that are open see the restored store on their next refresh or commit.
+    ``<store>.replaced-<UTC time>`` (with its journal). Runs under the store lock, replaces
+    each file atomically, and appends a ``store.restore`` entry to the restored audit log.
+    The restored snapshot gets a new generation, so the replaced store's journal no longer
+    applies to it (and is removed). Sessions that are open see the restored store on their
+    next refresh or commit.
     """
     backup, path = Path(backup), Path(path)
     problems = check_store(backup)
@@ -89,7 +98,9 @@ def restore_store(backup: Path | str, path: Path | str, *, force: bool = False,
         raise OtqError(f"{backup} is not a good backup: {problems[0]}")
     if path.exists() and not force:
         raise OtqError(f"{path} exists; restoring would replace it. Use --force to do so.")
-    data = backup.read_bytes()
+    source = Store.open(backup)  # folds a journal the backup may have (a kept store)
+    data = source.folded()
+    source.close()
     audit = _audit_path(backup).read_bytes()
     path.parent.mkdir(parents=True, exist_ok=True)
     target = Store(path, lock_timeout=lock_timeout)
@@ -99,9 +110,15 @@ def restore_store(backup: Path | str, path: Path | str, *, force: bool = False,
         if path.exists():
             replaced = kept
             os.link(path, kept)  # the replaced store stays on disk, at no copy cost
-            if target.audit.path.exists():
-                os.link(target.audit.path, _audit_path(kept))
+            for mine, theirs in ((target.audit.path, _audit_path(kept)),
+                                 (target.journal_path, _journal_path(kept))):
+                if mine.exists():
+                    os.link(mine, theirs)
         atomic_write(path, data)
+        # The old journal continues the replaced snapshot's generation, so it is ignored
+        # from here on even if we stop now; remove it so nobody mistakes it for current.
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(target.journal_path)
         atomic_write(target.audit.path, audit)
         restored = Store.open(path)
         restored.audit.append(at=pendulum.now("UTC").isoformat(), user=restored.user,

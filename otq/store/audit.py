@@ -87,11 +87,13 @@ class AuditLog:
             return None
 
     def append(self, *, at: str, user: str, action: str, changes: list[dict[str, Any]],
-               store_seq: int | None = None) -> dict:
+               store_seq: int | None = None, recovered_by: str | None = None) -> dict:
         """Add one entry chained to the previous one, fsync'd before returning.
 
         ``store_seq`` is the store's commit number after the change, so a check can tell
         when a commit landed without its entry (a writer killed between the two writes).
+        ``recovered_by`` marks an entry written after such a kill, from the commit's journal
+        record, by the session that noticed.
 
         All or nothing: if the line cannot be written whole (disk full), the file is cut
         back to where it was, so a half line never breaks the chain for later entries.
@@ -110,6 +112,8 @@ class AuditLog:
             }
             if store_seq is not None:
                 entry["store_seq"] = store_seq  # the store commit this entry records
+            if recovered_by is not None:
+                entry["recovered_by"] = recovered_by
             entry["hash"] = entry_hash(entry)
             line = memoryview(orjson.dumps(entry) + b"\n")
             try:

@@ -5,9 +5,10 @@ duplicate ids). So the data file is never written in place:
 
 1. an exclusive ``flock`` on a separate, stable ``<store>.lock`` (the data file itself is
    replaced on every commit, so a lock on it would be a lock on a file nobody else opens);
-2. the caller re-reads the data if its stat signature changed;
-3. the new content goes to a temp file in the same folder, is fsync'd, ``os.replace``d over
-   the store, and the folder is fsync'd, so a crash leaves the old or the new file, never half;
+2. the caller catches up with other sessions' commits (see ``journal.py``);
+3. whole files (the snapshot at a checkpoint, a fresh journal) go to a temp file in the same
+   folder, are fsync'd, ``os.replace``d into place, and the folder is fsync'd, so a crash
+   leaves the old or the new file, never half;
 4. the file's mode and group are carried over to the new file.
 
 We write our own small ``flock`` wrapper instead of using ``filelock`` because waiters need
@@ -167,45 +168,88 @@ def ensure_writable(path: Path) -> None:
         )
 
 
+def write_temp(path: Path, data: bytes, like: os.stat_result | None = None
+               ) -> tuple[str, os.stat_result]:
+    """Write ``data`` to a new temp file beside ``path`` and fsync it; nothing is replaced yet.
+
+    The temp file gets ``like``'s mode and group (the file it will stand in for), or 0660.
+    Returns the temp file's name and its stat (taken after the fsync, so its inode, size and
+    mtime are what the file will have once it is renamed into place). On failure the temp
+    file is removed and the ``OSError`` is raised.
+    """
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            if like is not None:
+                os.fchmod(fd, like.st_mode & 0o7777)
+                with contextlib.suppress(PermissionError):
+                    os.fchown(fd, -1, like.st_gid)
+            else:
+                os.fchmod(fd, 0o660)
+            os.fsync(fd)
+            return tmp_name, os.fstat(fd)
+        finally:
+            os.close(fd)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+
+
+def install(tmp_name: str, path: Path) -> None:
+    """Rename a fsync'd temp file over ``path`` and fsync the folder, so the rename lasts."""
+    os.replace(tmp_name, path)
+    _fsync_dir(path.parent)
+
+
+def stat_or_none(path: Path) -> os.stat_result | None:
+    """``os.stat(path)``, or None when there is no such file."""
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        return None
+
+
+def write_error(path: Path, exc: OSError) -> StoreWriteError:
+    """The error a biller sees when ``path`` could not be saved."""
+    return StoreWriteError(f"could not save {path}: {_reason(exc)}. Nothing was changed.")
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` so that a crash leaves the old or the new content.
 
     Keeps the existing file's mode and group. On any failure the temp file is removed and
     ``StoreWriteError`` says why (disk full, read-only, permission); the store is unchanged.
     """
-    folder = path.parent
-    try:
-        old = os.stat(path)
-    except FileNotFoundError:
-        old = None
     tmp_name = None
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            if old is not None:
-                os.fchmod(fd, old.st_mode & 0o7777)
-                with contextlib.suppress(PermissionError):
-                    os.fchown(fd, -1, old.st_gid)
-            else:
-                os.fchmod(fd, 0o660)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp_name, path)
+        tmp_name, _ = write_temp(path, data, stat_or_none(path))
+        install(tmp_name, path)
         tmp_name = None
-        _fsync_dir(folder)
     except OSError as exc:
-        raise StoreWriteError(
-            f"could not save {path}: {_reason(exc)}. Nothing was changed."
-        ) from None
+        raise write_error(path, exc) from None
     finally:
         if tmp_name is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
+
+
+def link_over(src: Path, dest: Path) -> None:
+    """Make ``dest`` a hard link to ``src`` (replacing it), ignoring failure.
+
+    Used for ``<store>.bak``: the previous state, kept at no copy cost. The link's temp name
+    matches the stale temp clean-up, so a writer killed mid-link leaves nothing behind.
+    """
+    tmp = src.with_name(f".{src.name}.link.{os.getpid()}.tmp")
+    try:
+        os.link(src, tmp)
+        os.replace(tmp, dest)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 def remove_stale_temp_files(path: Path, older_than: float = 60.0) -> int:

@@ -3,6 +3,9 @@
 It commits forever: each commit inserts a visit, bumps a shared counter and now and then
 deletes a scratch record. Only after ``commit()`` returns does it append the visit id to
 the acknowledgement file, so every id in that file is a commit the user was told succeeded.
+With ``checkpoint_every`` it also folds the journal into the snapshot every that many
+commits, so kills land inside checkpoints too. Several writers may share one store: a
+commit that loses the race for the shared counter is simply tried again, unacknowledged.
 """
 
 from __future__ import annotations
@@ -11,10 +14,12 @@ import os
 import traceback
 import uuid
 
+from otq.errors import ConflictError
 from otq.store import Delete, Put, Store
 
 
-def write_forever(path: str, ack_path: str, err_path: str, counter_id: str) -> None:
+def write_forever(path: str, ack_path: str, err_path: str, counter_id: str,
+                  checkpoint_every: int = 0) -> None:
     """Commit until killed; a failure (not a kill) is written to ``err_path``."""
     try:
         ack = os.open(ack_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -35,10 +40,15 @@ def write_forever(path: str, ack_path: str, err_path: str, counter_id: str) -> N
             elif scratch is None:
                 new_scratch = str(uuid.uuid4())
                 changes.append(Put("claims", {"id": new_scratch, "scratch": True}))
-            store.commit(changes, action="crash.write")
+            try:
+                store.commit(changes, action="crash.write")
+            except ConflictError:
+                continue  # another writer bumped the counter first; our commit re-read it
             if new_scratch is not None:
                 scratch = store.get("claims", new_scratch)
             os.write(ack, f"{rid}\n".encode())
+            if checkpoint_every and n % checkpoint_every == 0:
+                store.checkpoint()
     except BaseException:  # noqa: BLE001 - tell the test; SIGKILL never gets here
         with open(err_path, "a", encoding="utf-8") as fh:
             fh.write(traceback.format_exc())

@@ -35,7 +35,8 @@ def _acked(ack_path) -> list[str]:
 
 def _temp_files(path) -> list[str]:
     """Anything in the store's folder that is not the store, its lock, log or backup."""
-    keep = {path.name + s for s in ("", ".lock", ".audit.jsonl", ".bak")}
+    keep = {path.name + s for s in ("", ".lock", ".audit.jsonl", ".bak", ".journal",
+                                    ".bak.journal")}
     keep |= {"acked.txt", "errors.txt"}
     return sorted(p.name for p in path.parent.iterdir() if p.name not in keep)
 
