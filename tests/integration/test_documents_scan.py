@@ -14,7 +14,7 @@ from otq.services.documents import document_needs, documents_folder
 from otq.tui.app import OtqApp
 from otq.tui.screens.documents import DocumentScreen
 from tests.integration.test_documents import _visits
-from tests.unit.reports.builders import TODAY, base_records, make_session, put, uid
+from tests.unit.reports.builders import TODAY, base_records, d, make_session, put, uid
 
 CLOCK = datetime(2026, 6, 30, 9, 41)
 
@@ -33,12 +33,20 @@ def _poc(session):
                 if n.kind is K.PLAN_OF_CARE and n.patient_id == uid("m"))
 
 
-async def _receive(session, need_id: str, reference: str, path: str) -> OtqApp:
+async def _receive(session, need_id: str, reference: str, path: str, day: str = "") -> OtqApp:
+    """D, then the date (Enter keeps today's, or ``day`` is typed over it), the reference
+    and the scanned file's path, all by keyboard."""
     app = OtqApp(session, clock=lambda: CLOCK)
     async with app.run_test(size=(80, 24)) as pilot:
         app.push_screen(DocumentScreen(need_id))
         await pilot.pause()
-        await pilot.press("D", *reference, "enter")
+        await pilot.press("D")
+        await pilot.pause()
+        if day:
+            await pilot.press(*["backspace"] * 10, *day)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press(*reference, "enter")
         await pilot.pause()
         await pilot.press(*path, "enter")
         await pilot.pause()
@@ -94,3 +102,23 @@ async def test_d__a_second_scan_of_the_same_document_replaces_the_copy(session, 
     files = [p.name for p in documents_folder(session).iterdir()]
     assert files == [doc.file_name]
     assert (documents_folder(session) / doc.file_name).read_bytes() == b"second, legible"
+
+
+async def test_d__a_back_dated_receipt_keeps_the_date_typed(session, tmp_path):
+    need = _poc(session)
+    await _receive(session, need.id, "fax 12", "", day="2026-06-12")
+    assert document_needs(session)[need.id].document.received_on == d("2026-06-12")
+
+
+async def test_d__a_date_after_today_is_refused_in_the_dialog_and_nothing_is_recorded(session):
+    need = _poc(session)
+    app = OtqApp(session, clock=lambda: CLOCK)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(DocumentScreen(need.id))
+        await pilot.pause()
+        await pilot.press("D", *["backspace"] * 10, *"2026-07-02", "enter")
+        await pilot.pause()
+        hint = str(app.screen.query_one("#prompt-hint").render())
+        assert "after today" in hint
+        await pilot.press("escape")
+    assert document_needs(session)[need.id].document is None

@@ -2,8 +2,8 @@
 
 Opened with Enter from the missing-documents queue. ``Q`` records a request (of whom,
 how, when: today unless a date follows the method), ``D`` records the document as
-received, with a reference and optionally the path of a scanned copy, which is copied
-beside the store.
+received: the date it came in (today unless changed), a reference and optionally the
+path of a scanned copy, which is copied beside the store.
 """
 
 from __future__ import annotations
@@ -43,6 +43,22 @@ def parse_how(text: str, today: pendulum.Date) -> tuple[str, pendulum.Date] | st
     if how not in HOW:
         return f"how: one of {', '.join(HOW)} (then an optional YYYY-MM-DD)"
     return how, when
+
+
+def parse_day(text: str, today: pendulum.Date) -> pendulum.Date | str:
+    """'2026-06-20' -> that date (empty: today); a message when it can't be, or is future."""
+    text = text.strip()
+    if not text:
+        return today
+    try:
+        day = pendulum.parse(text, exact=True)
+    except (ValueError, pendulum.parsing.exceptions.ParserError):
+        return "the date must be YYYY-MM-DD"
+    if not isinstance(day, pendulum.Date) or isinstance(day, pendulum.DateTime):
+        return "the date must be YYYY-MM-DD"
+    if day > today:
+        return f"{day} is after today ({today})"
+    return day
 
 
 class DocumentScreen(Screen):
@@ -160,23 +176,36 @@ class DocumentScreen(Screen):
         self.app.push_screen(PromptModal("Requested from", value=need.ask), got_whom)
 
     def action_receive(self) -> None:
-        """D: the reference, then an optional scanned file path."""
+        """D: the date it came in (today unless changed), the reference, then an optional
+        scanned file path."""
         need = self.need
         if need is None:
             return
+        today = self.app.session.today
 
-        def got_ref(ref: str | None) -> None:
-            if ref is None:
+        def got_date(text: str | None) -> None:
+            if text is None:
+                return
+            received_on = parse_day(text, today)
+            if isinstance(received_on, str):  # the prompt's check already refused it
                 return
 
-            def got_file(path: str | None) -> None:
-                if path is None:
+            def got_ref(ref: str | None) -> None:
+                if ref is None:
                     return
-                self._attempt(lambda: receive_document(
-                    self.app.session, need.id, received_on=self.app.session.today,
-                    reference=ref, file_path=path or None), "document recorded as received")
 
-            self.app.push_screen(PromptModal("Scanned copy (path, or empty for none)",
-                                             placeholder="/scans/poc.pdf"), got_file)
+                def got_file(path: str | None) -> None:
+                    if path is None:
+                        return
+                    self._attempt(lambda: receive_document(
+                        self.app.session, need.id, received_on=received_on, reference=ref,
+                        file_path=path or None), f"document recorded as received on {received_on}")
 
-        self.app.push_screen(PromptModal("Reference (fax id, letter number...)"), got_ref)
+                self.app.push_screen(PromptModal("Scanned copy (path, or empty for none)",
+                                                 placeholder="/scans/poc.pdf"), got_file)
+
+            self.app.push_screen(PromptModal("Reference (fax id, letter number...)"), got_ref)
+
+        self.app.push_screen(PromptModal(
+            "Received on", value=today.isoformat(), hint="YYYY-MM-DD, not after today",
+            check=lambda t: r if isinstance(r := parse_day(t, today), str) else None), got_date)
