@@ -45,11 +45,24 @@ def _number_test(key: str, spec: str) -> Test | None:
 
 
 def _facet_test(key: str, value: str) -> Test:
+    # Facet values repeat across rows (three payers, a few dozen rule ids), so each
+    # distinct value is lowered and compared once, not once per row.
+    seen: dict[Any, bool] = {}
+
+    def one(x: Any) -> bool:
+        hit = seen.get(x)
+        if hit is None:
+            hit = seen[x] = str(x).lower().startswith(value)
+        return hit
+
     def test(row: QueueRow) -> bool:
         v: Any = row.facets.get(key)
         if isinstance(v, (set, frozenset, tuple, list)):
-            return any(str(x).lower().startswith(value) for x in v)
-        return v is not None and str(v).lower().startswith(value)
+            for x in v:
+                if one(x):
+                    return True
+            return False
+        return v is not None and one(v)
 
     return test
 
@@ -87,6 +100,8 @@ def parse_filter(text: str, user: str) -> ParsedFilter:
 def apply_filter(rows: list[QueueRow], text: str, user: str) -> tuple[list[QueueRow], list[str]]:
     """The rows matching ``text``, and the problems with the filter (shown to the user)."""
     parsed = parse_filter(text, user)
-    if not parsed.tests:
-        return rows, list(parsed.problems)
-    return [r for r in rows if parsed.matches(r)], list(parsed.problems)
+    # One pass per term, each over what the terms before it left: on 100,000 rows a
+    # narrowing term makes the next ones cheap, and no per-row generator is built.
+    for test in parsed.tests:
+        rows = [r for r in rows if test(r)]
+    return rows, list(parsed.problems)

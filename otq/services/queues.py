@@ -281,8 +281,31 @@ def _sortable(value: Any) -> tuple[int, Any]:
 
 
 def queue_counts(session: Session, specs: list[QueueSpec]) -> dict[str, int]:
-    """How many rows each queue has now."""
-    return {spec.id: len(queue_rows(session, spec)) for spec in specs}
+    """How many rows each queue has now.
+
+    A queue whose rows are not built yet is counted without building them (no cells,
+    facets or sorting): the tabs show every queue's count, the screen only one queue's rows.
+    """
+    out = {}
+    for spec in specs:
+        rows = session.peek(f"rows:{spec.id}")
+        out[spec.id] = len(rows) if rows is not None else _count(session, spec)
+    return out
+
+
+def _count(session: Session, spec: QueueSpec) -> int:
+    def build() -> int:
+        with session.pinned():
+            preds = [FILTERS[name][1] for name in spec.filters]
+            items = work_items(session)
+            n = 0
+            for obj in _subjects(session, spec.entity).values():
+                if all(p(session, obj) for p in preds):
+                    w = items.get(obj.id)
+                    n += w is None or not w.is_snoozed(session.today)
+            return n
+
+    return session.cached(f"count:{spec.id}", build)
 
 
 def check_queues(specs: list[QueueSpec]) -> list[str]:

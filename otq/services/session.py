@@ -98,10 +98,16 @@ class Session:
 
     def cached(self, key: str, build: Callable[[], T]) -> T:
         """A value computed once per store state (cleared whenever any commit lands)."""
-        cache = self._fresh()
-        if key not in cache:
-            cache[key] = build()
-        return cache[key]
+        cache = self._cache if self._pinned else self._fresh()
+        try:
+            return cache[key]
+        except KeyError:
+            value = cache[key] = build()
+            return value
+
+    def peek(self, key: str) -> Any | None:
+        """The cached value of ``key`` for the current store state, or None (never builds)."""
+        return self._fresh().get(key)
 
     def lasting(self, key: str, build: Callable[[], T]) -> T:
         """State a service keeps across commits (it checks its own freshness)."""
