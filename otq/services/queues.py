@@ -181,8 +181,8 @@ def _subjects(session: Session, entity: str) -> dict[str, Any]:
 
 # ------------------------------------------------------ documents (missing documents queue)
 def _register_documents() -> None:
+    from otq.services.document_cache import document_needs  # patient by patient, kept
     from otq.services.document_rules import load_requirements
-    from otq.services.documents import document_needs
 
     def title(n: Any) -> str:
         rule = load_requirements().kinds.get(n.kind)

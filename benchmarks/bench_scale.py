@@ -1,0 +1,273 @@
+"""Scale benchmark: the TUI on 100,000 open items and on 50,000 open + 500,000 closed.
+
+``python benchmarks/bench_scale.py [--dir /tmp/otq-scale] [--old 3b144f0] [--runs 3]``
+
+Generates (once) ``100k.json`` and ``50k500k.json`` with ``otq generate --size``, then
+measures, each in a fresh process so nothing is shared between runs:
+
+* ``first paint (pty)``: ``otq tui`` started in a 120x40 pseudo-terminal until the first
+  queue's header and rows are on the screen: process start, store load, every queue's
+  count, the first queue's rows, and Textual's own start-up;
+* ``app start``: the same from ``OtqApp(session)`` with the store already open (Pilot);
+* ``open 100k queue``: ``2`` pressed until the 100,000 coding rows are on screen;
+* ``cursor down`` / ``page down``: one key until its repaint has been composed and
+  encoded (the app's ``_display`` is wrapped, as in bench_coding_keys.py);
+* ``filter key``: one character typed after ``/`` until the narrowed rows are painted;
+  ``filter (service)``: ``apply_filter`` alone on the 100,000 rows;
+* ``peak RSS``: the TUI process's maximum resident set after opening every queue of the
+  50k+500k store.
+
+With ``--old REV`` the same measures run on that commit (a git worktree in /tmp) against
+the same store files, and the ratio old/new is printed. Figures are median and p95 in ms
+(RSS in MB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pty
+import select
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = "2026-11-20"
+SHAPES = {"100k.json": "100k", "50k500k.json": "50k+500k"}
+
+
+# ------------------------------------------------------------------ the worker
+WORKER = r'''
+import asyncio, json, resource, sys, time
+from datetime import datetime
+import pendulum
+from textual import events
+from otq.services.session import Session
+from otq.tui.app import OtqApp
+from otq.services.queue_filter import apply_filter
+
+path, n_keys = sys.argv[1], int(sys.argv[2])
+out = {}
+t = time.perf_counter()
+session = Session.open(path, today=pendulum.parse(sys.argv[3]).date())
+out["store open"] = [(time.perf_counter() - t) * 1000]
+shown = []
+
+async def key(app, name, char, done):
+    screen = app.screen
+    start = time.perf_counter()
+    ev = events.Key(name, char)
+    ev.set_sender(app)
+    app._driver.send_message(ev)
+    deadline = start + 600
+    while time.perf_counter() < deadline:
+        await asyncio.sleep(0)
+        if (done() and shown and shown[-1] > start and not screen._dirty_widgets
+                and not screen._layout_required and not screen._repaint_required):
+            return (shown[-1] - start) * 1000
+    raise SystemExit(f"key {name} showed nothing")
+
+async def main():
+    t0 = time.perf_counter()
+    app = OtqApp(session, clock=lambda: datetime(2026, 11, 20, 9, 41))
+    display = app._display
+    def timed(screen, renderable):
+        display(screen, renderable)
+        if renderable is not None:
+            renderable.render_segments(app.console)
+            shown.append(time.perf_counter())
+    app._display = timed
+    async with app.run_test(size=(120, 40)) as pilot:
+        while not shown:
+            await asyncio.sleep(0)
+        out["app start"] = [(shown[0] - t0) * 1000]
+        await pilot.pause()
+        big = "uncoded"  # the coding queue: 100,000 visits with errors
+        spec = next(s for s in app.specs if s.id == big)
+        out["rows"] = app.counts[big]
+
+        def opened():
+            try:
+                return (getattr(app.screen, "spec", None) is spec
+                        and len(app.screen.table.rows) == app.counts[big])
+            except Exception:
+                return False
+
+        out["open 100k queue"] = [await key(app, spec.key, spec.key, opened)]
+        await pilot.pause()
+        table = app.screen.table
+        downs = []
+        for i in range(n_keys):
+            want = table.cursor + 1
+            downs.append(await key(app, "j", "j", lambda w=want: table.cursor == w))
+        out["cursor down"] = downs
+        pages = []
+        for i in range(n_keys // 4):
+            want = table.cursor + table.page_height
+            pages.append(await key(app, "pagedown", None, lambda w=want: table.cursor == w))
+        out["page down"] = pages
+        rows = app.screen.all_rows
+        svc = []
+        for text in ("payer:medicare", "age:>30", "rule:doc", "smith", "mine"):
+            for _ in range(3):
+                s = time.perf_counter()
+                apply_filter(rows, text, session.user)
+                svc.append((time.perf_counter() - s) * 1000)
+        out["filter (service)"] = svc
+        await pilot.press("slash")
+        await pilot.pause()
+        typed = []
+        for ch in "smith":
+            before = table.rows
+            typed.append(await key(app, ch, ch, lambda b=before: table.rows is not b))
+        out["filter key"] = typed
+        await pilot.press("escape")
+        for s in app.specs:  # every queue once, for the memory figure
+            app.switch_queue(s.id)
+            await pilot.pause()
+    out["peak RSS MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+asyncio.run(main())
+print("RESULT " + json.dumps(out))
+'''
+
+
+def run_worker(repo: Path, store: Path, n_keys: int) -> dict:
+    """The Pilot measures in a fresh interpreter importing otq from ``repo``."""
+    env = {**os.environ, "PYTHONPATH": str(repo), "XDG_CONFIG_HOME": "/tmp/otq-bench-cfg",
+           "XDG_STATE_HOME": "/tmp/otq-bench-state"}
+    proc = subprocess.run([sys.executable, "-c", WORKER, str(store), str(n_keys), TODAY],
+                          cwd=repo, env=env, capture_output=True, text=True, check=False)
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[7:])
+    raise SystemExit(f"worker failed in {repo}:\n{proc.stderr[-3000:]}")
+
+
+def first_paint_pty(repo: Path, store: Path, marker: bytes = b"Why") -> float:
+    """Milliseconds from exec of ``otq tui`` in a 120x40 pty to the first queue's header."""
+    env = {**os.environ, "PYTHONPATH": str(repo), "TERM": "xterm-256color",
+           "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "XDG_CONFIG_HOME": "/tmp/otq-bench-cfg",
+           "XDG_STATE_HOME": "/tmp/otq-bench-state"}
+    start = time.perf_counter()
+    pid, fd = pty.fork()
+    if pid == 0:
+        import fcntl
+        import struct
+        import termios
+
+        fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+        os.chdir(repo)
+        os.execvpe(sys.executable, [sys.executable, "-m", "otq", "tui", "--store", str(store),
+                                    "--today", TODAY], env)
+    seen, took = b"", None
+    try:
+        while time.perf_counter() - start < 900:
+            ready, _, _ = select.select([fd], [], [], 1.0)
+            if ready:
+                try:
+                    chunk = os.read(fd, 1 << 16)
+                except OSError:
+                    break
+                seen += chunk
+                if marker in seen and b"Patient" in seen:
+                    took = (time.perf_counter() - start) * 1000
+                    break
+        time.sleep(0.5)
+        os.write(fd, b"q")
+        time.sleep(1.0)
+    finally:
+        try:
+            os.kill(pid, 9)
+        except ProcessLookupError:
+            pass
+        os.waitpid(pid, 0)
+        os.close(fd)
+    if took is None:
+        raise SystemExit(f"otq tui in {repo} painted no queue")
+    return took
+
+
+def summary(samples: list[float]) -> tuple[float, float]:
+    """Median and p95 of ``samples``."""
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(round(len(ordered) * 0.95)) - 1)]
+    return statistics.median(ordered), p95
+
+
+def ensure_stores(folder: Path) -> dict[str, float]:
+    """Generate the two stores with this repo's ``otq generate --size`` (seconds taken)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    took = {}
+    for name, size in SHAPES.items():
+        path = folder / name
+        if path.exists():
+            continue
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "otq", "generate", "--store", str(path), "--size",
+                        size, "--seed", "1", "--today", TODAY], cwd=ROOT, check=True)
+        took[f"generate {size}"] = time.perf_counter() - start
+    return took
+
+
+def ensure_old(rev: str) -> Path:
+    """A worktree of ``rev`` in /tmp (made once)."""
+    path = Path(f"/tmp/otq-old-{rev}")
+    if not path.exists():
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(path), rev],
+                       check=True, capture_output=True)
+    return path
+
+
+def measure(repo: Path, folder: Path, runs: int, n_keys: int) -> dict[str, list[float]]:
+    """Every measure on ``repo``: pty first paint and Pilot runs on 100k, RSS on 50k+500k."""
+    # A scrub cache from an earlier design run must not help (or hurt) this one.
+    for cache in folder.glob("*.scrub-cache"):
+        cache.unlink()
+    res: dict[str, list[float]] = {}
+    first = run_worker(repo, folder / "100k.json", n_keys)  # warms the scrub cache (if any)
+    res["cold start: app start (no scrub cache)"] = first["app start"]
+    for _ in range(runs):
+        res.setdefault("first paint (pty)", []).append(first_paint_pty(repo, folder / "100k.json"))
+    for i in range(runs):
+        r = first if i == 0 and runs == 1 else run_worker(repo, folder / "100k.json", n_keys)
+        for k, v in r.items():
+            if isinstance(v, list):
+                res.setdefault(k, []).extend(v)
+    big = run_worker(repo, folder / "50k500k.json", max(8, n_keys // 4))
+    res["peak RSS MB (50k+500k)"] = [big["peak RSS MB"]]
+    res["store open (50k+500k)"] = big["store open"]
+    return res
+
+
+def main() -> None:
+    """Run the benchmark and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dir", type=Path, default=Path("/tmp/otq-scale"))
+    parser.add_argument("--old", default="3b144f0", help="commit of the old design ('' to skip)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--keys", type=int, default=120, help="cursor keys per run")
+    args = parser.parse_args()
+    for name, secs in ensure_stores(args.dir).items():
+        print(f"{name}: {secs:.1f} s")
+    new = measure(ROOT, args.dir, args.runs, args.keys)
+    old = measure(ensure_old(args.old), args.dir, 1, args.keys) if args.old else {}
+    print(f"\n{'measure':42} {'new median':>11} {'new p95':>9} {'old median':>11} "
+          f"{'old p95':>9} {'old/new':>8}")
+    for name, samples in new.items():
+        med, p95 = summary(samples)
+        line = f"{name:42} {med:11.1f} {p95:9.1f}"
+        if name in old:
+            omed, op95 = summary(old[name])
+            line += f" {omed:11.1f} {op95:9.1f} {omed / med if med else 0:8.1f}"
+        print(line)
+    print("\n(ms unless named; RSS in MB; rows =", end=" ")
+    print(f"100k store queue of {args.dir / '100k.json'})")
+
+
+if __name__ == "__main__":
+    main()
