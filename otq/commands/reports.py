@@ -111,8 +111,9 @@ def register(sub: Any, add: Any) -> None:
     """Add ``otq report`` and ``otq documents``."""
     from otq.cli import _date
 
-    p = add("report", cmd_report, "supervisor reports: aging, denials, clean-claims, "
-            "productivity, code-usage, timely-filing, kx (`otq report list`)")
+    p = add("report", cmd_report, "supervisor reports: aging, aging-trend, denials, "
+            "clean-claims, productivity, code-usage, timely-filing, kx, queue-size "
+            "(`otq report list`)")
     p.add_argument("name", help="the report, or 'list'")
     p.add_argument("--from", dest="start", type=_date, help="first date (YYYY-MM-DD)")
     p.add_argument("--to", dest="end", type=_date, help="last date (YYYY-MM-DD)")
