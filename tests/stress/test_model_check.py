@@ -242,9 +242,10 @@ class BillingMachine(RuleBasedStateMachine):
             for i, ln in enumerate(draft.visit.lines):
                 if ln.minutes is None:
                     draft.set_minutes(i, "23")
-                    mins[i] = 23
                 if ln.charge is None:
                     draft.set_charge(i, "95.00")
+            # An auto-fix may split or add lines; what is saved must be what the biller saw.
+            mins = [ln.minutes for ln in draft.visit.lines]
         clean = not any(f.is_error for f in draft.findings()) and bool(draft.visit.lines)
         result = save_draft(draft)
         assert result.coded == clean
