@@ -7,7 +7,8 @@ needs of the whole store are the union of each patient's. Here each patient's ne
 kept with the fingerprint of that patient's records (``scrub_cache.patient_keys``) and
 worked out again only when it changes. The result is stored under the same session cache
 key ``documents.document_needs`` uses, so the documents screens and the missing-documents
-queue share one answer per store state.
+queue share one answer per store state. ``<store>.needs-cache`` keeps the per-patient needs
+for the next session (derived data, like ``<store>.scrub-cache``: delete it at will).
 """
 
 from __future__ import annotations
@@ -15,10 +16,15 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
+import orjson
+
+from otq.domain import Visit
 from otq.domain.document import DocumentNeed
 from otq.services import scrub_cache as sc
+from otq.services.decoding import fast_decode
 from otq.services.document_rules import compute_needs, load_requirements
 from otq.services.documents import documents
 from otq.services.session import Session
@@ -29,10 +35,10 @@ def patient_keys(session: Session) -> dict[str, str]:
     return session.cached("patient-keys", lambda: sc.patient_keys(session))
 
 
-def _shared_key(session: Session, req: Any) -> str:
+def _shared_key(session: Session, req: Any, rules: str | None) -> str:
     parts = [repr(sorted((pid, p.progress_report_visits)
                          for pid, p in session.reference.profiles.items())),
-             f"codes:{id(session.reference.codes)}", repr(req)]
+             rules or f"codes:{id(session.reference.codes)}", repr(req)]
     parts += sorted(f"{r['id']}:{r.get('version')}:{r.get('changed_at')}"
                     for r in session.records("payers").values())
     return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
@@ -44,33 +50,58 @@ def document_needs(session: Session) -> dict[str, DocumentNeed]:
     return session.cached("document-needs", lambda: _build(session))
 
 
+def cache_path(session: Session) -> Path:
+    """``<store>.needs-cache`` beside the session's store."""
+    p = Path(session.store.path)
+    return p.with_name(p.name + ".needs-cache")
+
+
+def _to_raw(needs: dict[str, DocumentNeed]) -> list[dict[str, Any]]:
+    return [{"id": n.id, "patient_id": n.patient_id, "payer_id": n.payer_id,
+             "kind": n.kind.value, "key": n.key, "needed_since": _iso(n.needed_since),
+             "period_start": _iso(n.period_start), "period_end": _iso(n.period_end),
+             "ask": n.ask, "visit_ids": list(n.visit_ids), "on_file_in_ehr": n.on_file_in_ehr}
+            for n in needs.values()]
+
+
+def _iso(d: Any) -> str | None:
+    return d.isoformat() if d is not None else None
+
+
+def _load(session: Session, path: Path, key: str) -> dict[str, tuple[str, dict]]:
+    try:
+        data = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return {}
+    if not isinstance(data, dict) or data.get("format") != 1 or data.get("key") != key:
+        return {}
+    out = {}
+    for pid, (pkey, raw) in data.get("patients", {}).items():
+        out[pid] = (pkey, {r["id"]: fast_decode(DocumentNeed, r) for r in raw})
+    return out
+
+
 def _build(session: Session) -> dict[str, DocumentNeed]:
     req = load_requirements()
     memo = session.lasting("document-needs-memo", dict)  # pid -> (key, needs)
-    key = _shared_key(session, req)
+    rules = sc.rules_fingerprint(session)
+    key = _shared_key(session, req, rules)
+    path = cache_path(session)
     if memo.get("#key") != key:
         memo.clear()
         memo["#key"] = key
+        if rules is not None:
+            memo.update(_load(session, path, key))
     groups = patient_keys(session)
     stale = {pid for pid, k in groups.items() if memo.get(pid, (None,))[0] != k}
     if stale:
-        payers = session.entities("payers")
-        payer_of = {}
-        for cov in session.entities("coverages").values():
-            payer = payers.get(cov.payer_id)
-            if payer is not None:
-                payer_of[cov.id] = (payer.id, payer.profile_id)
-        every = {pid: p.progress_report_visits for pid, p in session.reference.profiles.items()}
-        visits_of: dict[str, list] = defaultdict(list)
-        for v in session.entities("visits").values():
-            if v.patient_id in stale:
-                visits_of[v.patient_id].append(v)
-        codes = session.reference.codes
-        for pid in stale:
-            memo[pid] = (groups[pid], compute_needs(visits_of.get(pid, []), payer_of, codes,
-                                                    every, req))
+        _compute(session, memo, stale, groups, req)
     for pid in [p for p in memo if p != "#key" and p not in groups]:
         del memo[pid]
+    if rules is not None and (len(stale) >= SAVE_AFTER or (stale and not path.exists())):
+        sc.write_cache(path, {"format": 1, "key": key, "patients": {
+            pid: [e[0], _to_raw(e[1])] for pid, e in memo.items() if pid != "#key"}},
+            like=session.store.path)
     stored = documents(session)
     out: dict[str, DocumentNeed] = {}
     for pid in groups:
@@ -78,3 +109,30 @@ def _build(session: Session) -> dict[str, DocumentNeed]:
             doc = stored.get(nid)
             out[nid] = replace(need, document=doc) if doc is not None else need
     return out
+
+
+#: Write the cache file when at least this many patients were worked out afresh.
+SAVE_AFTER = 50
+
+
+def _compute(session: Session, memo: dict, stale: set[str], groups: dict[str, str],
+             req: Any) -> None:
+    payers = session.entities("payers")
+    payer_of = {}
+    for cov in session.entities("coverages").values():
+        payer = payers.get(cov.payer_id)
+        if payer is not None:
+            payer_of[cov.id] = (payer.id, payer.profile_id)
+    every = {pid: p.progress_report_visits for pid, p in session.reference.profiles.items()}
+    # Decode only the stale patients' visits (reusing objects already decoded).
+    decoded = session.peek("entities:visits")
+    visits_of: dict[str, list] = defaultdict(list)
+    for rid, rec in session.records("visits").items():
+        pid = rec.get("patient_id")
+        if pid in stale:
+            visits_of[pid].append(decoded[rid] if decoded is not None
+                                  else fast_decode(Visit, rec))
+    codes = session.reference.codes
+    for pid in stale:
+        memo[pid] = (groups[pid], compute_needs(visits_of.get(pid, []), payer_of, codes,
+                                                every, req))

@@ -124,8 +124,14 @@ def load(path: Path, key: str) -> dict[str, tuple[str, list[RawFinding]]]:
 def save(path: Path, key: str, entries: dict[str, tuple[str, list[RawFinding]]], *,
          like: Path) -> bool:
     """Write the cache atomically with the store's mode and group; False if it could not."""
-    payload = orjson.dumps({"format": FORMAT, "key": key,
-                            "visits": {vid: [k, raw] for vid, (k, raw) in entries.items()}})
+    return write_cache(path, {"format": FORMAT, "key": key,
+                              "visits": {vid: [k, raw] for vid, (k, raw) in entries.items()}},
+                       like=like)
+
+
+def write_cache(path: Path, data: Any, *, like: Path) -> bool:
+    """Write a derived-data file atomically with ``like``'s mode and group (False: failed)."""
+    payload = orjson.dumps(data)
     tmp = None
     _remove_stale_parts(path)
     try:

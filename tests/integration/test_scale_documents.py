@@ -34,3 +34,16 @@ def test_document_needs__by_patient_equal_the_whole_store_before_and_after_an_ed
     assert untouched and all(after[nid] is before[nid] for nid in untouched)
     # The documents screens read the same answer for this store state.
     assert documents.document_needs(session) is after
+
+
+def test_document_needs__a_new_session_reads_them_from_the_cache_file(tmp_path, monkeypatch):
+    path = tmp_path / "demo.json"
+    generate_store(path, visits=400, seed=5, today=TODAY).store.close()
+    expected = document_cache.document_needs(Session.open(path, today=TODAY))
+    assert document_cache.cache_path(Session.open(path, today=TODAY)).exists()
+
+    def refuse(*_a, **_k):
+        raise AssertionError("worked out needs the cache file holds")
+
+    monkeypatch.setattr(document_cache, "compute_needs", refuse)
+    assert document_cache.document_needs(Session.open(path, today=TODAY)) == expected
