@@ -15,6 +15,7 @@ for the one we read.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,25 @@ TABLES = (
     "visits", "claims", "denials", "remits", "workitems", "batches", "appointments",
     "verifications", "appeals", "documents", "unmatched_remits",
 )
+
+
+def _without_gc(parse: Any, raw: bytes) -> dict[str, Any]:
+    """Parse with the cyclic garbage collector paused, then exempt the result from it.
+
+    A big store is millions of dicts and lists; allocating them triggers collection after
+    collection (a 470 MB snapshot took 25 s to parse instead of 5), and every later full
+    collection would walk them all again (6 s, at a random keystroke). JSON data has no
+    reference cycles, so reference counting frees it when it is dropped; freezing only
+    stops the collector from scanning it.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return parse(raw)
+    finally:
+        if enabled:
+            gc.enable()
+        gc.freeze()
 
 
 def _sig(st: os.stat_result) -> Signature:
@@ -148,7 +168,7 @@ class SyncedMemory:
             try:
                 st = os.fstat(fd)
                 with open(fd, "rb", closefd=False) as fh:
-                    data = self._parse(fh.read())
+                    data = _without_gc(self._parse, fh.read())
                 jfd = self._open(self.journal_path)
             except BaseException:
                 os.close(fd)
