@@ -189,7 +189,9 @@ def _run(impl: Path | None, *args: str) -> dict:
 def concurrent(impl: Path | None, path: Path, procs: int, seconds: float) -> dict:
     """``procs`` worker processes at once; their latencies and the nothing-lost check."""
     env = dict(os.environ, PYTHONPATH=f"{impl}:{REPO}" if impl else str(REPO))
-    before = _run(None, "verify", str(path), "[]")["edits_in_store"]
+    none = path.with_name("none.json")
+    none.write_text("[]")
+    before = _run(None, "verify", str(path), str(none))["edits_in_store"]
     children = [subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child",
                                   "worker", str(path), str(seconds), str(100 + p)], env=env,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -201,7 +203,9 @@ def concurrent(impl: Path | None, path: Path, procs: int, seconds: float) -> dic
             raise SystemExit(f"worker failed:\n{err[-3000:]}")
         results.append(json.loads(out.strip().splitlines()[-1]))
     lat = [x for r in results for x in r["commit_ms"]]
-    checked = _run(None, "verify", str(path), json.dumps(results))
+    acked = path.with_name("acked.json")  # too long for a command line
+    acked.write_text(json.dumps(results))
+    checked = _run(None, "verify", str(path), str(acked))
     checked["edits_in_store"] -= before
     return {"commits": len(lat), "p50": _pct(lat, 0.5), "p95": _pct(lat, 0.95),
             "conflicts": sum(r["conflicts"] for r in results), **checked}
@@ -214,7 +218,7 @@ def _child(argv: list[str]) -> None:
     elif kind == "worker":
         print(json.dumps(worker(path, float(argv[2]), int(argv[3]))))
     elif kind == "verify":
-        print(json.dumps(verify(path, json.loads(argv[2]))))
+        print(json.dumps(verify(path, json.loads(Path(argv[2]).read_text()))))
     elif kind == "fold":
         from otq.store import Store
         Store.open(path).checkpoint()
@@ -292,7 +296,8 @@ def main() -> int:
             elif layout != "hot":
                 conc = concurrent(impl, path, args.procs, args.seconds)
             results[design] = (single, conc)
-            print(f"{layout}/{design}: done", flush=True)
+            print(f"{layout}/{design}: " + " | ".join(r[1 if design == "journal" else 2] for r in
+                                                      _rows(layout, results, args)), flush=True)
         rows += _rows(layout, results, args)
     _print(rows)
     return 0

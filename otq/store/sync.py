@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,10 @@ TABLES = (
     "visits", "claims", "denials", "remits", "workitems", "batches", "appointments",
     "verifications", "appeals", "documents", "unmatched_remits",
 )
+
+
+#: how many recent commits ``changed_since`` can answer for
+RECENT_COMMITS = 1000
 
 
 def _without_gc(parse: Any, raw: bytes) -> dict[str, Any]:
@@ -76,6 +81,8 @@ class SyncedMemory:
         self._jstart = 0  # where its first commit record starts (after the header)
         self._generation = ""
         self._last: dict[str, Any] | None = None  # the last commit record applied
+        # (seq, [(table, id), ...]) of the commits applied lately, oldest first, contiguous
+        self._recent: deque[tuple[int, list[tuple[str, str]]]] = deque(maxlen=RECENT_COMMITS)
 
     # ----------------------------------------------------------- memory access
     @property
@@ -104,6 +111,25 @@ class SyncedMemory:
             meta["counters"] = {**meta.get("counters", {}), **record["counters"]}
         memory[META] = {"meta": meta}
         self._last = record
+        self._recent.append((record["seq"], [(c["table"], c["id"]) for c in record["changes"]]))
+
+    def changed_since(self, seq: int) -> dict[str, set[str]] | None:
+        """The records (table -> ids) that commits after ``seq`` changed, so a caller can
+        update what it derived from the store instead of rebuilding it all.
+
+        None when this session cannot tell (``seq`` is too old, or the session re-read
+        the whole store since): then treat everything as changed.
+        """
+        if seq == self._seq:
+            return {}
+        if not self._recent or not self._recent[0][0] <= seq + 1 <= self._recent[-1][0]:
+            return None
+        changed: dict[str, set[str]] = {}
+        for at, keys in self._recent:
+            if at > seq:
+                for table, rid in keys:
+                    changed.setdefault(table, set()).add(rid)
+        return changed
 
     # ---------------------------------------------------------------- messages
     def _hint(self) -> str:
@@ -190,6 +216,7 @@ class SyncedMemory:
             self._set_memory(data)
             self._generation = meta.get("generation", "")
             self._last = None
+            self._recent.clear()
             if not belongs:
                 # No journal yet (a new or older store, a backup), or one left over from an
                 # interrupted checkpoint or restore: every commit it holds is in the snapshot
@@ -262,6 +289,12 @@ class SyncedMemory:
         except FileNotFoundError:
             jino = None
         if snap == self._snap_sig and jino == self._jino:
+            return changed
+        if not locked and snap is not None and jino is not None and jino == self._jino:
+            # A new snapshot beside the journal we follow: a checkpoint between its two
+            # renames (its new journal comes next), so look again next time rather than
+            # re-read the whole store now. (Had someone damaged the snapshot instead, the
+            # next commit, under the lock, re-reads it and refuses to write.)
             return changed
         if snap is None:
             raise StoreMissingError(f"the store {self.path} has disappeared.")

@@ -114,6 +114,7 @@ def test_checkpoint__killed_between_snapshot_and_journal_rename_loses_nothing(
     store = _seeded(tmp_path / "store.json")
     for i in range(3):
         store.commit([Put("visits", _visit(i))], action="visit.add")
+    reader = Store.open(store.path, user="cy")  # follows along without the lock
     real, calls = checkpoint_mod.install, []
 
     def crash_on_journal(tmp, path):
@@ -129,12 +130,21 @@ def test_checkpoint__killed_between_snapshot_and_journal_rename_loses_nothing(
 
     # new snapshot, old journal: the journal names the old generation and is ignored
     assert check_store(store.path) == []
+    parsed = []
+    real_parse = Store._parse
+    monkeypatch.setattr(Store, "_parse", lambda self, raw: parsed.append(1) or
+                        real_parse(self, raw))
+    assert reader.refresh() is False and parsed == []  # waits for the new journal
+    monkeypatch.undo()
     fresh = Store.open(store.path, user="bob")
     assert fresh.count("visits") == 203 and fresh.meta["seq"] == 4
     fresh.commit([Put("visits", _visit(99))], action="visit.add")
     assert _records(store.path)[0]["base_seq"] == 4  # the writer started a fresh journal
     assert Store.open(store.path).count("visits") == 204 and check_store(store.path) == []
     assert store.refresh() and store.count("visits") == 204
+    monkeypatch.setattr(Store, "_parse", lambda self, raw: parsed.append(1) or
+                        real_parse(self, raw))
+    assert reader.refresh() and reader.count("visits") == 204 and parsed == []
 
 
 def test_torn_last_record__ignored_reported_and_cut_off_on_open(tmp_path):
@@ -232,3 +242,24 @@ def test_commit_whose_audit_append_failed__logged_from_its_journal_record_on_nex
         ("visit.code", "ann", "bob", 2)
     assert last["changes"][0]["after"]["n"] == 1
     assert check_store(store.path) == [] and store.audit.verify()[0]
+
+
+def test_changed_since__names_the_records_later_commits_changed_or_none_when_unknown(tmp_path):
+    ann = _seeded(tmp_path / "store.json")
+    bob = Store.open(ann.path, user="bob")
+    seen = bob.meta["seq"]
+    first, second = ann.all("visits")[:2]
+    new = _visit(5)
+    ann.commit([Put("visits", {**first, "note": "x"}, first["version"])], action="visit.edit")
+    ann.commit([Put("visits", {**second, "note": "y"}, second["version"]), Put("visits", new)],
+               action="visit.edit")
+    bob.refresh()
+
+    assert bob.changed_since(seen) == {"visits": {first["id"], second["id"], new["id"]}}
+    assert bob.changed_since(seen + 1) == {"visits": {second["id"], new["id"]}}
+    assert bob.changed_since(bob.meta["seq"]) == {}
+    assert bob.changed_since(0) is None  # before this session's memory: rebuild everything
+    ann.checkpoint()
+    bob.close()
+    bob.refresh()  # a full re-read of a snapshot that already holds those commits
+    assert bob.changed_since(seen) is None and bob.changed_since(bob.meta["seq"]) == {}
