@@ -122,7 +122,7 @@ class OtqApp(TeamApp, TerminalAdaptation, App[None]):
     # -------------------------------------------------------------- refresh
     def check_store(self) -> None:
         """Pick up other sessions' commits; tick the status-line clock; lock when idle."""
-        self.check_idle()
+        self.check_idle_lock()
         try:
             changed = self.session.refresh()
         except OtqError as exc:

@@ -55,8 +55,12 @@ class TeamApp:
             self.last_input = self.idle_clock()
         await super().on_event(event)
 
-    def check_idle(self) -> None:
-        """Lock the screen after ``idle_minutes`` without a key press (0: never)."""
+    def check_idle_lock(self) -> None:
+        """Lock the screen after ``idle_minutes`` without a key press (0: never).
+
+        (Not named ``check_idle``: that is Textual's own hook, which repaints after a
+        batched update such as a queue switch; shadowing it left the screen unpainted.)
+        """
         if self.locked or not self.idle_minutes:
             return
         if self.idle_clock() - self.last_input >= self.idle_minutes * 60:

@@ -88,3 +88,27 @@ def test_compacted_output_draws_the_same_screen_in_fewer_bytes(store):
     assert b"\x1b[K" in compact  # the compactor was in the path
     assert screen(compact) == screen(raw)
     assert len(compact) < 0.9 * len(raw)
+
+
+@pytest.mark.slow
+def test_a_queue_switch_is_painted_without_waiting_for_another_key(store):
+    # Regression: an app method named check_idle shadowed Textual's, so the repaint after
+    # switch_mode's batched update waited for the next key press (a blank pause over SSH).
+    env = {k: v for k, v in os.environ.items() if k not in {"NO_COLOR", "COLORTERM"}}
+    env.update(TERM="xterm-256color", LANG="C.UTF-8", LC_ALL="C.UTF-8", OTQ_USER="ann")
+    pid, fd = pty.fork()
+    if pid == 0:
+        fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+        os.execvpe(sys.executable, [sys.executable, "-m", "otq", "tui", "--store", str(store)],
+                   env)
+    try:
+        first = _read_idle(fd, 0.6, 60)
+        os.write(fd, b"2")
+        switched = _read_idle(fd, 0.5, 2)
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(fd)
+    rows = screen(first + switched)
+    assert len(switched) > 1000
+    assert "Uncoded" in "".join(c[0] for c in rows[0]) or "DOS" in "".join(c[0] for c in rows[1])
