@@ -116,8 +116,6 @@ def test_report_csv__negative_amounts_stay_numbers():
     assert csv_cell("-3") == "'-3"  # text that looks like a formula is text
 
 
-@pytest.mark.xfail(strict=True, reason="csv_cell (services/reports/render.py) passes terminal "
-                   "control characters through; the table format strips them with safe_text")
 def test_report_csv__data_cells_carry_no_terminal_control_characters(formula_store, capsys):
     _commit_edits(formula_store, [("payers", "medicare", {"name": "Medi\x1b]0;T\x07care"})])
     out_rows = _csv(capsys, "report", "aging", "--store", str(formula_store), "--today",

@@ -69,7 +69,8 @@ def to_table(report: Report) -> str:
 
 
 def csv_cell(value: Any, kind: str = "text") -> str:
-    """A CSV cell: numbers as plain numbers, text defused when a spreadsheet would run it."""
+    """A CSV cell: numbers as plain numbers, text without control characters and defused
+    when a spreadsheet would run it."""
     if value is None:
         return ""
     if kind == "money" and isinstance(value, Decimal):
@@ -78,7 +79,9 @@ def csv_cell(value: Any, kind: str = "text") -> str:
         return str(value)
     if isinstance(value, pendulum.Date):
         return value.isoformat()
-    text = str(value)
+    # Control and escape characters go (a CSV is often looked at with cat or less, and a
+    # name from an EHR feed may carry them); 32,767 is a spreadsheet's cell limit.
+    text = safe_text(value, limit=32767)
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
