@@ -24,3 +24,12 @@ def safe_text(value: object, limit: int = 500) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "\u2026"
     return text
+
+
+def safe_cell(value: object, limit: int = 32767) -> str:
+    """``value`` for a CSV cell: like ``safe_text``, but tabs and line breaks are kept
+    (CSV quoting carries them) and the cap is a spreadsheet's cell limit."""
+    text = "" if value is None else str(value)
+    text = _ESCAPE_SEQ.sub("", text)
+    text = _UNSAFE.sub(lambda m: m.group() if m.group() in "\t\n\r" else "\ufffd", text)
+    return text[: limit - 1] + "\u2026" if len(text) > limit else text

@@ -17,7 +17,7 @@ from typing import Any
 import pendulum
 
 from otq.services.reports import Column, Report
-from otq.text import safe_text
+from otq.text import safe_cell, safe_text
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -79,9 +79,9 @@ def csv_cell(value: Any, kind: str = "text") -> str:
         return str(value)
     if isinstance(value, pendulum.Date):
         return value.isoformat()
-    # Control and escape characters go (a CSV is often looked at with cat or less, and a
-    # name from an EHR feed may carry them); 32,767 is a spreadsheet's cell limit.
-    text = safe_text(value, limit=32767)
+    # Escape sequences and control characters go (a CSV is often looked at with cat or
+    # less, and a name from an EHR feed may carry them); tabs and line breaks stay.
+    text = safe_cell(value)
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
