@@ -11,6 +11,8 @@ from textual.widgets import Static
 
 from otq.text import safe_text
 
+MAX_LINES = 12  # detail lines shown; the rest are counted
+
 
 class ConfirmModal(ModalScreen[bool]):
     """A question answered with ``y`` (True) or ``n``/Esc (False).
@@ -37,7 +39,13 @@ class ConfirmModal(ModalScreen[bool]):
         with Vertical(classes="dialog"):
             yield Static(Text(safe_text(self.question)), classes="dialog--title")
             if self.detail:
-                yield Static(Text(safe_text(self.detail, limit=2000)), classes="dialog--body")
+                # One line per item (safe_text would turn line breaks into spaces), and no
+                # more than fit on an 80x24 screen above the y/n hint.
+                lines = [safe_text(line) for line in self.detail.splitlines()]
+                if len(lines) > MAX_LINES:
+                    lines = lines[:MAX_LINES - 1] + [f"... and {len(lines) - MAX_LINES + 1} more"]
+                body = "\n".join(lines)
+                yield Static(Text(body), classes="dialog--body")
             yield Static(Text(f"y: {self.yes}   n/esc: {self.no}"), classes="dialog--hint")
 
     def action_answer(self, answer: bool) -> None:

@@ -68,7 +68,8 @@ class PickerModal(ModalScreen[str | tuple[str, ...] | None]):
     ]
 
     def __init__(self, title: str, source: Source, *, query: str = "", multi: bool = False,
-                 selected: Sequence[str] = (), hint: str = "") -> None:
+                 selected: Sequence[str] = (), hint: str = "",
+                 placeholder: str = "code or words") -> None:
         super().__init__(name="picker")
         self.title_text = title
         self.source = source
@@ -77,6 +78,7 @@ class PickerModal(ModalScreen[str | tuple[str, ...] | None]):
         self.selected: list[str] = list(selected)
         self.hint = hint or ("space: tick   enter: done   esc: cancel" if multi
                              else "type to narrow   enter: choose   esc: cancel")
+        self.placeholder = placeholder
         self.shown: list[PickerItem] = []
 
     def compose(self) -> ComposeResult:
@@ -84,7 +86,7 @@ class PickerModal(ModalScreen[str | tuple[str, ...] | None]):
         with Vertical(classes="dialog dialog--tall"):
             yield Static(Text(safe_text(self.title_text)), classes="dialog--title")
             yield Input(value=self.query_text, compact=True, id="picker-query",
-                        placeholder="code or words")
+                        placeholder=self.placeholder)
             yield OptionList(id="picker-list", compact=True)
             yield Static(Text(safe_text(self.hint)), classes="dialog--hint", id="picker-hint")
 

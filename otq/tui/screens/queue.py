@@ -115,15 +115,21 @@ class QueueScreen(TeamActions, Screen, inherit_bindings=False):
         rows = self.decorate(rows)
         table.empty_message = ("No rows match the filter." if self.filter_text.strip()
                                else f"No items in {self.spec.title.lower()}.")
-        table.set_rows(rows, keep_subject=current.subject_id if current else None)
+        table.set_rows(rows, keep_subject=current.subject_id if current else None,
+                       marked=self.tags)
         self._update_position()
         status = self.query_one(StatusBar)
+        # Only the filter's own message is replaced here: a reload (another session's
+        # commit, the refresh tick) must not wipe "reassigned 3 items; u undoes it".
         if problems:
             status.set_message("; ".join(problems), error=True)
+            self._filter_message = True
         elif self.filter_text.strip():
             status.set_message(f"{len(rows)} of {len(self.all_rows)} rows match")
-        else:
+            self._filter_message = True
+        elif getattr(self, "_filter_message", False):
             status.set_message("")
+            self._filter_message = False
 
     def _update_position(self) -> None:
         table = self.table

@@ -40,7 +40,6 @@ if TYPE_CHECKING:
     from otq.tui.app import OtqApp
 
 VIEWS = ("all", "mine", "unassigned")
-TAG_MARK = "*"
 UNASSIGN = "-"
 
 #: Shown in the footer on stores with a roles file (greyed out when the role may not).
@@ -105,12 +104,9 @@ class TeamActions:
         return f"{self.view} {text}" if self.view != "all" else text
 
     def decorate(self, rows: list[QueueRow]) -> list[QueueRow]:
-        """Rows as shown: PHI masked when ``M`` is on, tagged rows marked."""
+        """Rows as shown: PHI masked when ``M`` is on (the table marks tagged rows)."""
         if self.app.masked:
             rows = mask_rows(rows, [c.id for c in self.spec.columns])
-        if self.tags:
-            rows = [replace(r, cells=(TAG_MARK + r.cells[0], *r.cells[1:]))
-                    if r.subject_id in self.tags and r.cells else r for r in rows]
         return rows
 
     def show_owner(self, name: str) -> None:
@@ -181,7 +177,7 @@ class TeamActions:
 
     def _labels(self) -> dict[str, str]:
         rows = self.decorate([r for r in self.all_rows if r.subject_id in self.tags])
-        return {r.subject_id: "  ".join(r.cells[:2]).lstrip(TAG_MARK) for r in rows}
+        return {r.subject_id: "  ".join(r.cells[:2]) for r in rows}
 
     def _take_bulk(self) -> bool:
         """True (and disarmed) when ``;`` armed this action and rows are tagged."""
@@ -265,7 +261,8 @@ class TeamActions:
                     check_assignee(self.app.session, to)),
                     f"assigned to {to}" if to else "unassigned")
 
-        self.app.push_screen(PickerModal(title, self.worker_items()), chosen)
+        self.app.push_screen(PickerModal(title, self.worker_items(), placeholder="biller"),
+                             chosen)
 
     def _preview_bulk_assign(self, to: str) -> None:
         targets = self._targets()

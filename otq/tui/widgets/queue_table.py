@@ -31,6 +31,7 @@ from otq.services.queues import QueueRow
 from otq.text import safe_text
 
 GAP = 1  # spaces between columns
+TAG_MARK = "*"  # a tagged row (ASCII, so it shows in every mode)
 #: Low-bandwidth mode: cursor moves closer together than this are a held key.
 HELD_KEY_SECONDS = 0.05
 
@@ -132,9 +133,11 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.empty_message = empty_message
         self.rows: list[QueueRow] = []
         self.cursor = 0
+        #: Subject ids of tagged rows: a ``*`` shows in the gap after the first column.
+        self.marked: set[str] = set()
         self._layout: list[tuple[int, int]] = []
         self._layout_width = -1
-        self._strips: LRUCache[tuple[int, bool], Strip] = LRUCache(512)
+        self._strips: LRUCache[tuple[int, bool, bool], Strip] = LRUCache(512)
         #: Published with the cursor index on every move, synchronously, so a listener
         #: (the row counter) repaints in the same frame as the rows, not one frame later.
         self.cursor_moved: Signal[int] = Signal(self, "cursor-moved")
@@ -151,10 +154,13 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         """The row under the cursor, or None when the table is empty."""
         return self.rows[self.cursor] if self.rows else None
 
-    def set_rows(self, rows: list[QueueRow], *, keep_subject: str | None = None) -> None:
-        """Show new rows, keeping the cursor on ``keep_subject`` if it is still listed."""
+    def set_rows(self, rows: list[QueueRow], *, keep_subject: str | None = None,
+                 marked: set[str] | None = None) -> None:
+        """Show new rows, keeping the cursor on ``keep_subject`` if it is still listed;
+        ``marked`` rows (tagged for a bulk action) show a ``*``."""
         old = self.current_row
         self.rows = rows
+        self.marked = set(marked or ())
         index = min(self.cursor, max(len(rows) - 1, 0))
         if keep_subject is not None:
             index = next((i for i, r in enumerate(rows) if r.subject_id == keep_subject), index)
@@ -327,13 +333,20 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         if index >= len(self.rows):
             return Strip([Segment(" " * width, base)], width)
         is_cursor = index == self.cursor
-        key = (index, is_cursor)
+        row = self.rows[index]
+        is_marked = row.subject_id in self.marked
+        key = (index, is_cursor, is_marked)
         strip = self._strips.get(key)
         if strip is None or strip.cell_length != width:
             style: Style = base
             if is_cursor:
                 style = base + self.get_component_rich_style("queue-table--cursor")
-            text = fit_cell(self._line(self.rows[index].cells, width), width)
+            text = fit_cell(self._line(row.cells, width), width)
+            layout = self._fitted(width)
+            if is_marked and layout and layout[0][1] < width:
+                # The gap after the first column carries the tag, so no cell is cut.
+                at = layout[0][1]
+                text = text[:at] + TAG_MARK + text[at + 1:]
             strip = Strip([Segment(text, style)], width)
             self._strips[key] = strip
         return strip
