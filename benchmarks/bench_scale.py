@@ -99,7 +99,7 @@ async def main():
         def opened():
             try:
                 return (getattr(app.screen, "spec", None) is spec
-                        and len(app.screen.table.rows) == app.counts[big])
+                        and len(app.screen.table.rows) > 0)
             except Exception:
                 return False
 
@@ -278,6 +278,7 @@ def measure(repo: Path, folder: Path, runs: int, n_keys: int) -> dict[str, list[
     big = run_worker(repo, folder / "50k500k.json", max(8, n_keys // 4))
     res["peak RSS MB (50k+500k)"] = [big["peak RSS MB"]]
     res["store open (50k+500k)"] = big["store open"]
+    print(f"{repo}: {json.dumps(res)}", flush=True)
     return res
 
 
@@ -288,10 +289,13 @@ def main() -> None:
     parser.add_argument("--old", default="3b144f0", help="commit of the old design ('' to skip)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keys", type=int, default=120, help="cursor keys per run")
+    parser.add_argument("--new-results", type=Path,
+                        help="JSON of an earlier run's new-design figures (measure the old only)")
     args = parser.parse_args()
     for name, secs in ensure_stores(args.dir).items():
         print(f"{name}: {secs:.1f} s")
-    new = measure(ROOT, args.dir, args.runs, args.keys)
+    new = json.loads(args.new_results.read_text()) if args.new_results else measure(
+        ROOT, args.dir, args.runs, args.keys)
     if args.old:
         old_repo = ensure_old(args.old)
         old = measure(old_repo, old_format_stores(args.dir, old_repo), 1, args.keys)
