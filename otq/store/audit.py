@@ -18,6 +18,8 @@ from typing import Any
 
 import orjson
 
+from otq.store.storage import open_shared
+
 GENESIS = "0" * 64
 
 
@@ -98,7 +100,7 @@ class AuditLog:
         All or nothing: if the line cannot be written whole (disk full), the file is cut
         back to where it was, so a half line never breaks the chain for later entries.
         """
-        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o660)
+        fd = open_shared(self.path, os.O_RDWR | os.O_APPEND)
         try:
             start = _drop_torn_tail(fd)
             prev = self.last()

@@ -67,7 +67,7 @@ class StoreLock:
 
     def _open(self) -> int:
         try:
-            return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o660)
+            return open_shared(self.path, os.O_RDWR)
         except OSError as exc:
             raise StoreWriteError(
                 f"cannot open the lock file {self.path}: {_reason(exc)}. Nothing was changed."
@@ -267,3 +267,18 @@ def remove_stale_temp_files(path: Path, older_than: float = 60.0) -> int:
                 tmp.unlink()
                 removed += 1
     return removed
+
+
+def open_shared(path: Path, flags: int) -> int:
+    """Open ``path``, creating it readable and writable by owner and group (0660) whatever
+    the umask: a team shares one store, and a lock or audit log made under a umask of 022
+    would lock every other biller out. Others never get access (the files hold PHI)."""
+    try:
+        fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o660)
+    except FileExistsError:
+        return os.open(path, flags)
+    try:
+        os.fchmod(fd, 0o660)
+    except OSError:
+        pass  # a file system without modes: nothing more to do
+    return fd
