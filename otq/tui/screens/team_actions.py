@@ -226,7 +226,9 @@ class TeamActions:
         """``v``: all items -> mine -> unassigned -> all."""
         self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
         self._show_rows()
-        self._status(f"view: {self.view} ({len(self.table.rows)} rows)")
+        # No row count here: the message stays up while other sessions' commits change
+        # the rows (the position counter at the top right keeps the count).
+        self._status(f"view: {self.view}")
 
     def worker_items(self) -> list[PickerItem]:
         """The picker's list: each biller with their current load and payer skills."""
