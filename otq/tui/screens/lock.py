@@ -50,8 +50,9 @@ class LockScreen(Screen, inherit_bindings=False):
         """A box in the middle: who, why, and the password line (or how to reopen)."""
         with Center(id="lock-center"), Vertical(id="lock-box"):
             yield Static(Text("otq is locked"), id="lock-title")
-            yield Static(Text(f"{safe_text(self.user)}: no key was pressed for {self.minutes} "
-                              "minutes, so patient information is hidden."), id="lock-why")
+            minutes = f"{self.minutes} minute{'' if self.minutes == 1 else 's'}"
+            yield Static(Text(f"{safe_text(self.user)}: no key was pressed for {minutes}, "
+                              "so patient information is hidden."), id="lock-why")
             if self.can_unlock:
                 yield Input(password=True, placeholder="your password", compact=True,
                             id="lock-password")
