@@ -7,6 +7,7 @@ uncoded queue (key 2) holds four visits; BAKER's (v-102) is already ann's.
 
 from __future__ import annotations
 
+import collections
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from otq.tui.app import OtqApp
 from otq.tui.dialogs import ConfirmModal, PickerModal
 from otq.tui.screens.audit import AuditScreen
 from otq.tui.screens.coding import CodingScreen
+from otq.tui.screens.detail import DetailScreen
 from otq.tui.screens.queue import QueueScreen
 from otq.tui.screens.supervisor import SupervisorScreen
 from otq.tui.widgets.status_bar import StatusBar
@@ -376,3 +378,72 @@ async def test_stale__note_on_an_item_changed_elsewhere_is_refused_naming_who_an
     notes = [n.text for n in workitems.load_item(team_session(store_path, "sue"), "visit",
                                                  BAKER)[0].notes]
     assert notes == ["Asked Kevin for the dx codes", "called the payer"]  # ann's not saved
+
+
+async def test_note__N_adds_a_note_under_my_name(team, store_path):
+    app = team("ann")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2", "N", *"asked Lopez for the units", "enter")
+        await pilot.pause()
+        assert status(app) == "note added"
+    item, _ = workitems.load_item(team_session(store_path, "sue"), "visit", FITZGERALD)
+    assert [(n.by, n.text) for n in item.notes] == [("ann", "asked Lopez for the units")]
+
+
+async def test_snooze__S_hides_the_item_until_the_date_and_refuses_a_past_one(team, store_path):
+    app = team("ann")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2", "S", *"yesterday", "enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "PromptModal"  # refused: the prompt stays open
+        await pilot.press(*["backspace"] * 9, *"3d", "enter")
+        await pilot.pause()
+        assert status(app) == "snoozed until 2026-03-05"
+        assert FITZGERALD not in shown(app)
+    item, _ = workitems.load_item(team_session(store_path, "sue"), "visit", FITZGERALD)
+    assert item.snoozed_until == TODAY.add(days=3)
+
+
+async def test_command_line__rebalance_previews_then_moves_in_one_step_and_u_undoes(
+        team, store_path):
+    sue = team_session(store_path, "sue")
+    for v in (FITZGERALD, DUBOIS, ALVAREZ):
+        workitems.assign(sue, "visit", v, "ann")  # ann holds all four, bob none
+    app = team("sue")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")
+        before = len(audit_actions(store_path))
+        await pilot.press("colon", *"rebalance --dry-run", "enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "TextModal"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(audit_actions(store_path)) == before  # a dry run changes nothing
+        await pilot.press("colon", *"rebalance", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        assert app.screen.question == "Rebalance: move 2 items?"
+        await pilot.press("y")
+        await pilot.pause()
+        owners = collections.Counter(owner(store_path, v)
+                                     for v in (FITZGERALD, DUBOIS, BAKER, ALVAREZ))
+        assert owners == {"ann": 2, "bob": 2}
+        assert audit_actions(store_path)[before:] == ["rebalance"]
+        await pilot.press("u")
+        await pilot.pause()
+        assert {owner(store_path, v) for v in (FITZGERALD, DUBOIS, BAKER, ALVAREZ)} == {"ann"}
+        assert audit_actions(store_path)[before:] == ["rebalance", "bulk.undo"]
+
+
+async def test_live__an_open_detail_shows_another_sessions_note_after_the_tick(team, store_path):
+    app = team("ann", refresh_seconds=3600)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")  # EDWARDS's coverage, in the eligibility queue
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        workitems.add_note(team_session(store_path, "bob"), "coverage", uid("cov-p5"),
+                           "payer portal down, try Monday")
+        app.check_store()
+        await pilot.pause()
+        assert "payer portal down, try Monday" in str(
+            app.screen.query_one("#detail-text").render())
