@@ -447,3 +447,23 @@ async def test_live__an_open_detail_shows_another_sessions_note_after_the_tick(t
         await pilot.pause()
         assert "payer portal down, try Monday" in str(
             app.screen.query_one("#detail-text").render())
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "issue 6: 'where both sides can be kept, offer to re-apply your change on the fresh "
+    "copy'; TeamActions._attempt (otq/tui/screens/team_actions.py) only shows the "
+    "refusal and reloads, so the biller must retype a note that could simply be added"))
+async def test_stale__refused_note_is_offered_again_on_the_fresh_copy(team, store_path):
+    app = team("ann", refresh_seconds=3600)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2", "j", "j")  # BAKER
+        await pilot.pause()
+        workitems.add_note(team_session(store_path, "bob"), "visit", BAKER, "called the payer")
+        await pilot.press("N", *"fixed dx", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)  # "re-apply your note on bob's version?"
+        await pilot.press("y")
+        await pilot.pause()
+    notes = [n.text for n in workitems.load_item(team_session(store_path, "sue"), "visit",
+                                                 BAKER)[0].notes]
+    assert notes == ["Asked Kevin for the dx codes", "called the payer", "fixed dx"]
