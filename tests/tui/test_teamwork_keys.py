@@ -511,3 +511,30 @@ async def test_audit__v_on_the_audit_screen_names_a_hand_edited_line(team, store
         await pilot.pause()
         assert status(app).startswith("line 2 (seq 2): content was edited")
         assert app.screen.query_one(StatusBar).is_error
+
+
+async def test_undo__refused_whole_when_someone_changed_an_item_since(team, store_path):
+    app = team("sue", refresh_seconds=3600)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2", "space", "space", "semicolon", "A", *"bob", "enter", "y")
+        await pilot.pause()
+        assert owner(store_path, FITZGERALD) == owner(store_path, DUBOIS) == "bob"
+        workitems.add_note(team_session(store_path, "bob"), "visit", DUBOIS, "on it")
+        before = len(audit_actions(store_path))
+        await pilot.press("u")  # this session has not seen bob's note yet: the store refuses
+        await pilot.pause()
+        assert "changed by bob at" in status(app) and "not saved" in status(app)
+        await pilot.press("u")  # now it has (the refusal reloaded): undo itself refuses
+        await pilot.pause()
+        assert status(app).startswith("cannot undo: an item was changed by bob")
+        assert len(audit_actions(store_path)) == before  # nothing undone, not even half
+    assert owner(store_path, FITZGERALD) == owner(store_path, DUBOIS) == "bob"
+
+
+async def test_status_line__shows_user_and_role(team):
+    for user, label in (("ann", "ann (biller)"), ("sue", "sue (supervisor)"),
+                        ("zed", "zed (readonly)")):
+        app = team(user)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            assert label in str(app.screen.query_one(StatusBar).render()), user

@@ -319,3 +319,21 @@ def test_snapshot__masked_detail(snap_compare, team):
     """An eligibility item's detail with M on (80 columns leave the queue no room for the
     member id): initials, birth year, last 4 of the member id and of the patient id."""
     assert snap_compare(team(), terminal_size=(80, 24), press=["M", "enter"])
+
+
+async def test_lock__typing_in_a_dialog_counts_as_activity(team, pam):
+    app = team()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2", "N")  # the note prompt takes the keys
+        await pilot.pause()
+        app.hand.advance(IDLE_MINUTES * 60 - 1)
+        await pilot.press(*"still typing")
+        app.hand.advance(IDLE_MINUTES * 60 - 1)
+        app.check_idle_lock()
+        await pilot.pause()
+        assert not app.locked
+        app.hand.advance(1)
+        app.check_idle_lock()
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen)  # over the dialog, hiding it too
+        assert phi_in(screen_text(app)) == []
