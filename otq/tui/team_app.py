@@ -16,6 +16,7 @@ from textual import events
 from textual.binding import Binding
 
 from otq.errors import OtqError
+from otq.services.masking import mask_value
 from otq.services.roles import idle_lock_minutes, load_roles, session_role
 
 MASK_BINDING = Binding("M", "toggle_masking", "Mask", show=False, id="app.toggle-masking",
@@ -85,6 +86,11 @@ class TeamApp:
         if self.locked and action not in ("quit", "help_quit"):
             return False
         return True
+
+    def shown(self, kind: str, text: str) -> str:
+        """``text`` as the screen may show it: masked as PHI of ``kind`` (``name``,
+        ``dob``, ``member_id``) while ``M`` is on."""
+        return mask_value(kind, text) if self.masked else text
 
     def action_toggle_masking(self) -> None:
         """``M``: mask PHI everywhere (names, DOB, member ids) or show it again."""

@@ -27,18 +27,11 @@ def screen_text(app: OtqApp) -> str:
     return text.replace("\xa0", " ")
 
 
-def _leak(where: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=f"not masked: {where}")
-
-
 @pytest.mark.parametrize(("keys", "screen"), [
     (["3", "enter"], "DetailScreen"),
-    pytest.param(["2", "enter"], "CodingScreen", marks=_leak(
-        "otq/tui/widgets/visit_header.py header_info: patient.display_name")),
-    pytest.param(["4", "enter"], "DenialScreen", marks=_leak(
-        "otq/tui/screens/denial.py: the ('Patient', view.patient_name) row")),
-    pytest.param(["5", "enter"], "DocumentScreen", marks=_leak(
-        "otq/tui/screens/documents.py: the title's patient_name(...)")),
+    (["2", "enter"], "CodingScreen"),
+    (["4", "enter"], "DenialScreen"),
+    (["5", "enter"], "DocumentScreen"),
 ], ids=["claim-detail", "coding", "denial", "documents"])
 async def test_mask__screen_opened_from_a_queue_shows_no_patient_name(
         store_path, monkeypatch, keys, screen):

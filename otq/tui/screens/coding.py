@@ -123,7 +123,7 @@ class CodingScreen(CodingEdits, CodingItemActions, Screen, inherit_bindings=Fals
         draft = self.draft
         session = self.app.session
         visit = draft.visit
-        info = header_info(session, visit)
+        info = header_info(session, visit, masked=getattr(self.app, "masked", False))
         self.query_one("#coding-title", Static).update(Text(f" {info.title}", no_wrap=True,
                                                             overflow="ellipsis"))
         pending = len(draft.undo_stack) + len(draft.acknowledged - set(visit.acknowledged))

@@ -112,7 +112,7 @@ class DenialScreen(Screen, inherit_bindings=False):
             ("Payer claim #", d.payer_claim_control_number or "-")])
         c = view.claim
         section("Claim", [
-            ("Patient", view.patient_name), ("Payer", view.payer_name),
+            ("Patient", body.app.shown("name", view.patient_name)), ("Payer", view.payer_name),
             ("Claim #", c.patient_control_number if c else "?"),
             ("Service date", c.date_of_service.isoformat() if c else "?"),
             ("Line", f"{d.cpt} ({d.line_control_number})" if d.line_control_number else

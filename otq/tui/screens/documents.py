@@ -110,7 +110,7 @@ class DocumentScreen(Screen):
         rule = load_requirements().kinds[need.kind]
         session = self.app.session
         self.query_one("#doc-title", Static).update(Text(f"{rule.title} \u00b7 "
-                                                         f"{patient_name(session, need.patient_id)}"))
+                                                         f"{self.app.shown('name', patient_name(session, need.patient_id))}"))
         text = Text()
         period = f"{need.period_start or '-'} to {need.period_end or 'open'}"
         status = "on file (EHR)" if need.on_file_in_ehr else (

@@ -110,9 +110,9 @@ class QueueScreen(TeamActions, Screen, inherit_bindings=False):
     def _show_rows(self) -> None:
         table = self.table
         current = table.current_row
-        rows, problems = apply_filter(self.all_rows, self.team_filter(self.filter_text),
-                                      self.app.session.user)
-        rows = self.decorate(rows)
+        # Filter what is shown: with M on, typing a real name must not find its row.
+        rows, problems = apply_filter(self.decorate(self.all_rows),
+                                      self.team_filter(self.filter_text), self.app.session.user)
         table.empty_message = ("No rows match the filter." if self.filter_text.strip()
                                else f"No items in {self.spec.title.lower()}.")
         table.set_rows(rows, keep_subject=current.subject_id if current else None,

@@ -128,9 +128,10 @@ class VerifyModal(ModalScreen[str | None]):
         patient = session.entity("patients", cov.patient_id) if cov else None
         payer = session.entity("payers", cov.payer_id) if cov else None
         self.expected_version = session.version("coverages", self.coverage_id)
-        title = Text(f"Verify {safe_text(patient.display_name) if patient else '?'} - "
-                     f"{safe_text(payer.name) if payer else '?'} "
-                     f"{safe_text(cov.member_id) if cov else ''}")
+        shown = self.app.shown
+        title = Text(f"Verify {safe_text(shown('name', patient.display_name)) if patient else '?'}"
+                     f" - {safe_text(payer.name) if payer else '?'} "
+                     f"{safe_text(shown('member_id', cov.member_id)) if cov else ''}")
         with Vertical():
             yield Static(title)
             with Grid():

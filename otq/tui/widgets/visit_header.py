@@ -15,6 +15,7 @@ from textual.widget import Widget
 from otq.domain import Visit
 from otq.reference.icd import icd_table
 from otq.reference.modifiers import modifier_table
+from otq.services.masking import mask_value
 from otq.services.session import Session
 from otq.text import safe_text
 
@@ -38,14 +39,16 @@ def plan_of_care_status(visit: Visit) -> str:
     return f"{visit.poc_start} to {visit.poc_end} {state}"
 
 
-def header_info(session: Session, visit: Visit) -> HeaderInfo:
-    """The header of ``visit`` (an unsaved draft shows its own place of service and dx)."""
+def header_info(session: Session, visit: Visit, *, masked: bool = False) -> HeaderInfo:
+    """The header of ``visit`` (an unsaved draft shows its own place of service and dx);
+    ``masked`` (the ``M`` key) shows the patient's initials only."""
     patient = session.entity("patients", visit.patient_id)
     coverage = session.entity("coverages", visit.coverage_id)
     payer = session.entity("payers", coverage.payer_id) if coverage else None
     provider = session.entity("providers", visit.provider_id)
     parts = [f"Visit {visit.external_id}",
-             patient.display_name if patient else "patient missing",
+             (mask_value("name", patient.display_name) if masked else patient.display_name)
+             if patient else "patient missing",
              payer.name if payer else (coverage.payer_id if coverage else "no coverage"),
              provider.display_name if provider else "therapist missing"]
     pos = modifier_table().places_of_service.get(visit.place_of_service)
