@@ -181,6 +181,11 @@ def record_access(session: Session, subject_type: str, subject_id: str,
 
 def patient_of(session: Session, subject_type: str, subject_id: str) -> str | None:
     """The patient a queue item is about (None when it cannot be told)."""
+    if subject_type == "document":  # a needed document: its patient
+        from otq.services.documents import document_needs  # documents imports the session
+
+        need = document_needs(session).get(subject_id)
+        return need.patient_id if need else None
     table = {"coverage": "coverages", "visit": "visits", "claim": "claims",
              "denial": "denials"}.get(subject_type)
     obj = session.entity(table, subject_id) if table else None

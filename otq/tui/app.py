@@ -21,6 +21,7 @@ from otq.crash import crash_message
 from otq.domain import VisitStatus
 from otq.errors import OtqError
 from otq.queue_defs import QueueSpec, load_queue_specs
+from otq.services.audit_view import patient_of, record_access
 from otq.services.queues import queue_counts
 from otq.services.session import Session
 from otq.settings import Settings, load_settings
@@ -154,15 +155,29 @@ class OtqApp(TeamApp, TerminalAdaptation, App[None]):
         if not isinstance(self.screen, ReportsMenu):
             self.push_screen(ReportsMenu())
 
+    def _log_open(self, entity: str, subject_id: str) -> bool:
+        """HIPAA: an open of a patient's record is logged before it is shown; when the
+        entry can't be written, the record is not shown. (DetailScreen logs its own.)"""
+        try:
+            record_access(self.session, entity, subject_id,
+                          patient_of(self.session, entity, subject_id))
+        except OtqError as exc:
+            self._status(f"not opened: {exc}", error=True)
+            return False
+        return True
+
     def open_item(self, entity: str, subject_id: str) -> None:
         """Open one queue item: an uncoded visit on the coding screen, others in detail."""
         if entity == "document":  # a needed document: Q requests it, D records it received
             from otq.tui.screens.documents import DocumentScreen
 
-            self.push_screen(DocumentScreen(subject_id))
+            if self._log_open(entity, subject_id):
+                self.push_screen(DocumentScreen(subject_id))
             return
         visit = self.session.entity("visits", subject_id) if entity == "visit" else None
         if visit is not None and visit.status is VisitStatus.UNCODED:
+            if not self._log_open(entity, subject_id):
+                return
             # The coding screen returns a message ("claim OTQ... ready to submit") for the
             # queue's status line, shown after the queue has reloaded on resume.
             self.push_screen(CodingScreen(subject_id), lambda message: message and
@@ -171,7 +186,8 @@ class OtqApp(TeamApp, TerminalAdaptation, App[None]):
         if entity == "denial":  # the denials workbench (issue 5)
             from otq.tui.screens.denial import DenialScreen
 
-            self.push_screen(DenialScreen(subject_id))
+            if self._log_open(entity, subject_id):
+                self.push_screen(DenialScreen(subject_id))
             return
         self.push_screen(DetailScreen(entity, subject_id))
 

@@ -469,18 +469,13 @@ async def test_stale__refused_note_is_offered_again_on_the_fresh_copy(team, stor
     assert notes == ["Asked Kevin for the dx codes", "called the payer", "fixed dx"]
 
 
-_NO_ACCESS_LOG = pytest.mark.xfail(strict=True, reason=(
-    "issue 6: 'every open of a patient's record appends an audit entry'; only "
-    "otq/tui/screens/detail.py calls services.audit_view.record_access, so opening the "
-    "item on this screen shows the patient without a patient.open entry"))
-
 
 @pytest.mark.parametrize("queue_key, screen", [
     ("1", "DetailScreen"),
     ("3", "DetailScreen"),
-    pytest.param("2", "CodingScreen", marks=_NO_ACCESS_LOG),
-    pytest.param("4", "DenialScreen", marks=_NO_ACCESS_LOG),
-    pytest.param("5", "DocumentScreen", marks=_NO_ACCESS_LOG),
+    ("2", "CodingScreen"),
+    ("4", "DenialScreen"),
+    ("5", "DocumentScreen"),
 ])
 async def test_audit__opening_an_item_logs_who_opened_which_patient(team, store_path,
                                                                     queue_key, screen):
