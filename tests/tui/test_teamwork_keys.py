@@ -370,6 +370,9 @@ async def test_stale__note_on_an_item_changed_elsewhere_is_refused_naming_who_an
             "changed_at"]
         await pilot.press("N", *"fixed dx", "enter")
         await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)  # offered again; this biller drops it
+        await pilot.press("n")
+        await pilot.pause()
         message = status(app)
         assert "changed by bob at" in message and "not saved" in message
         assert queue(app).query_one(StatusBar).is_error
@@ -449,10 +452,6 @@ async def test_live__an_open_detail_shows_another_sessions_note_after_the_tick(t
             app.screen.query_one("#detail-text").render())
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 6: 'where both sides can be kept, offer to re-apply your change on the fresh "
-    "copy'; TeamActions._attempt (otq/tui/screens/team_actions.py) only shows the "
-    "refusal and reloads, so the biller must retype a note that could simply be added"))
 async def test_stale__refused_note_is_offered_again_on_the_fresh_copy(team, store_path):
     app = team("ann", refresh_seconds=3600)
     async with app.run_test(size=(100, 30)) as pilot:

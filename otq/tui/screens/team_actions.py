@@ -149,9 +149,11 @@ class TeamActions:
         self._status(message)
         self.refresh_bindings()
 
-    def _attempt(self, fn, message) -> Any:
+    def _attempt(self, fn, message, *, reapply: str = "") -> Any:
         """Run a service call; show what went wrong instead of failing. A conflict reloads
-        the view, so the user sees the other person's change at once."""
+        the view, so the user sees the other person's change at once; when both changes
+        can be kept (``reapply`` names what, e.g. "note"), it offers to make ours again on
+        the fresh copy."""
         try:
             result = fn()
         except ConflictError as exc:
@@ -159,6 +161,14 @@ class TeamActions:
             self.app.counts = queue_counts(self.app.session, self.app.specs)
             self.reload()
             self._status(str(exc), error=True)
+            if reapply:
+                def again(yes: bool | None) -> None:
+                    if yes:
+                        self._attempt(fn, message)
+
+                self.app.push_screen(ConfirmModal(
+                    f"Not saved: {exc}", f"Both can be kept. Add your {reapply} to the "
+                    "fresh copy?", yes=f"add my {reapply}", no="drop it"), again)
             return None
         except OtqError as exc:
             self._status(str(exc), error=True)
@@ -301,7 +311,8 @@ class TeamActions:
                     lambda: bulk_note(self.app.session, targets, text), ""), "noted")
             else:
                 self._attempt(lambda: workitems.add_note(self.app.session, row.subject_type,
-                                                         row.subject_id, text), "note added")
+                                                         row.subject_id, text), "note added",
+                              reapply="note")
 
         title = f"Note on {len(targets)} tagged items" if bulk else "Note"
         self.app.push_screen(PromptModal(title, placeholder="what you did or found"), done)
