@@ -8,6 +8,7 @@ Crashes never print local variables: see ``otq.crash``.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -32,7 +33,7 @@ from otq.tui.screens.detail import DetailScreen
 from otq.tui.screens.help import HelpScreen, binding_rows
 from otq.tui.screens.queue import QueueScreen
 from otq.tui.team_app import MASK_BINDING, TeamApp
-from otq.tui.terminal import TerminalAdaptation, terminal_options
+from otq.tui.terminal import TerminalAdaptation, terminal_hung_up, terminal_options
 from otq.tui.theming import APP_VARIABLE_DEFAULTS, load_themes, pick_theme, require_theme
 from otq.tui.widgets.status_bar import StatusBar
 
@@ -122,7 +123,15 @@ class OtqApp(TeamApp, TerminalAdaptation, App[None]):
 
     # -------------------------------------------------------------- refresh
     def check_store(self) -> None:
-        """Pick up other sessions' commits; tick the status-line clock; lock when idle."""
+        """Pick up other sessions' commits; tick the status-line clock; lock when idle;
+        end the session when its terminal is gone."""
+        if terminal_hung_up():
+            # A dropped SSH link whose SIGHUP never reached us (e.g. under su): Textual's
+            # input thread spins on the dead tty at full CPU, and a graceful exit can hang
+            # restoring a terminal that is gone. End now, as SIGHUP would: this runs on the
+            # thread that commits, so no commit is half done (each one is atomic anyway),
+            # and an unsaved draft is lost exactly as with a dropped line.
+            os._exit(128 + signal.SIGHUP)
         self.check_idle_lock()
         try:
             changed = self.session.refresh()

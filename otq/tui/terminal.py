@@ -15,7 +15,10 @@ settings file, then automatic detection). ``TerminalAdaptation`` is mixed into t
 
 from __future__ import annotations
 
+import errno
 import os
+import sys
+import termios
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -124,3 +127,18 @@ class TerminalAdaptation:
         """No blinking cursor anywhere: each blink would be bytes sent on an idle link."""
         if getattr(event.widget, "cursor_blink", False):
             event.widget.cursor_blink = False  # type: ignore[attr-defined]
+
+
+def terminal_hung_up(fd: int | None = None) -> bool:
+    """True when our terminal has hung up (its SSH session or tmux pane is gone).
+
+    Linux answers any ioctl on a hung-up tty with EIO. Not a terminal at all (tests,
+    pipes) is never a hang-up.
+    """
+    try:
+        termios.tcgetattr(sys.__stdin__.fileno() if fd is None else fd)
+    except termios.error as exc:
+        return exc.args[0] in (errno.EIO, errno.ENXIO)
+    except (OSError, ValueError, AttributeError):
+        return False
+    return False
