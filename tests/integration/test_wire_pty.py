@@ -24,7 +24,7 @@ import pyte
 import pytest
 
 COLS, ROWS = 80, 24
-KEYS = [b"2"] + [b"j"] * 25 + [b"1", b"j", b"/", b"a", b"\r", b"j", b"?", b"\x1b", b"k"]
+KEYS = [b"2"] + [b"j"] * 22 + [b"1", b"/", b"a", b"\r", b"?", b"\x1b", b"k"]  # 1 page flip
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def run_session(store, raw: bool) -> bytes:
         out = _read_idle(fd, 0.6, 60)
         for key in KEYS:
             os.write(fd, key)
-            out += _read_idle(fd, 0.15, 0.5)
+            out += _read_idle(fd, 0.1, 0.4)
         return out
     finally:
         os.kill(pid, signal.SIGKILL)

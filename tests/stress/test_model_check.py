@@ -376,7 +376,7 @@ class BillingMachine(RuleBasedStateMachine):
 
 
 BillingMachine.TestCase.settings = settings(
-    max_examples=400 if STRESS else 40, stateful_step_count=50 if STRESS else 25,
+    max_examples=400 if STRESS else 25, stateful_step_count=50 if STRESS else 25,
     deadline=None, derandomize=not STRESS,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 test_model_check__billers_store_and_model_always_agree = BillingMachine.TestCase
