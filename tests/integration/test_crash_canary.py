@@ -19,7 +19,6 @@ import fcntl
 import os
 import pty
 import re
-import select
 import signal
 import stat
 import struct
@@ -30,6 +29,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from tests.integration.ptyterm import read_idle
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
 
@@ -107,22 +108,6 @@ def _assert_clean_log(tmp_path: Path, exception: str, frame: str) -> Path:
     return log
 
 
-def _read(fd: int, idle: float, first: float) -> bytes:
-    out, deadline = b"", time.monotonic() + first
-    while True:
-        ready, _, _ = select.select([fd], [], [], max(deadline - time.monotonic(), 0))
-        if not ready:
-            return out
-        try:
-            chunk = os.read(fd, 1 << 16)
-        except OSError:
-            return out
-        if not chunk:
-            return out
-        out += chunk
-        deadline = time.monotonic() + idle
-
-
 def test_crash_in_the_tui__terminal_after_exit_and_crash_log_hold_no_phi(store, tmp_path):
     pid, fd = pty.fork()
     if pid == 0:
@@ -131,16 +116,16 @@ def test_crash_in_the_tui__terminal_after_exit_and_crash_log_hold_no_phi(store, 
                                     str(store), "--today", TODAY.isoformat()], _env(tmp_path))
     status = None
     try:
-        stream = _read(fd, 1.0, 60)
+        stream = read_idle(fd, 1.0, 60)
         assert b"Zzcanary" in stream  # the canary is on screen: the crash has PHI to leak
         os.write(fd, b"\r")  # open its detail: the body builder blows up
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            stream += _read(fd, 0.2, 0.5)
+            stream += read_idle(fd, 0.2, 0.5)
             done, status = os.waitpid(pid, os.WNOHANG)
             if done:
                 break
-        stream += _read(fd, 0.1, 0.3)
+        stream += read_idle(fd, 0.1, 0.3)
     finally:
         if status is None:
             os.kill(pid, signal.SIGKILL)

@@ -8,13 +8,13 @@ with the store's PHI in memory. The child here ignores SIGHUP to play that case.
 from __future__ import annotations
 
 import os
-import pty
-import signal
 import subprocess
 import sys
 import time
 
 import pytest
+
+from tests.integration.ptyterm import kill, spawn_tui, tty_env
 
 
 @pytest.mark.slow
@@ -22,12 +22,7 @@ def test_terminal_gone__the_tui_exits_within_seconds_even_without_sighup(tmp_pat
     store = tmp_path / "store.json"
     subprocess.run([sys.executable, "-m", "otq", "generate", "--store", str(store),
                     "--visits", "80", "--seed", "4"], check=True, capture_output=True)
-    env = {**os.environ, "TERM": "xterm-256color", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
-    pid, fd = pty.fork()
-    if pid == 0:
-        signal.signal(signal.SIGHUP, signal.SIG_IGN)  # inherited across exec, like under su
-        os.execvpe(sys.executable, [sys.executable, "-m", "otq", "tui", "--store", str(store)],
-                   env)
+    pid, fd = spawn_tui(store, tty_env(), ignore_hangup=True)
     deadline = time.monotonic() + 60
     seen = b""
     while b"Filter" not in seen and time.monotonic() < deadline:  # the footer: painted
@@ -45,8 +40,4 @@ def test_terminal_gone__the_tui_exits_within_seconds_even_without_sighup(tmp_pat
         else:
             pytest.fail("otq kept running 10 s after its terminal went away")
     finally:
-        try:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
+        kill(pid)

@@ -17,7 +17,6 @@ import fcntl
 import os
 import pty
 import re
-import select
 import signal
 import struct
 import sys
@@ -27,6 +26,8 @@ from pathlib import Path
 
 import pyte
 import pytest
+
+from tests.integration.ptyterm import read_idle
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
 
@@ -80,22 +81,6 @@ def store(tmp_path) -> Path:
 
 
 # ------------------------------------------------------------------ pty
-def _read_idle(fd: int, idle: float, first: float) -> bytes:
-    out, deadline = b"", time.monotonic() + first
-    while True:
-        ready, _, _ = select.select([fd], [], [], max(deadline - time.monotonic(), 0))
-        if not ready:
-            return out
-        try:
-            chunk = os.read(fd, 1 << 16)
-        except OSError:
-            return out
-        if not chunk:
-            return out
-        out += chunk
-        deadline = time.monotonic() + idle
-
-
 def _run_tui(store: Path, tmp_path: Path, steps: list[tuple[bytes, str]]
              ) -> tuple[bytes, list[str], str, int | None]:
     """Drive the real ``otq tui`` through ``steps`` of (key, text to wait for on screen).
@@ -119,7 +104,7 @@ def _run_tui(store: Path, tmp_path: Path, steps: list[tuple[bytes, str]]
         nonlocal stream
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            chunk = _read_idle(fd, 0.2, 0.5)
+            chunk = read_idle(fd, 0.2, 0.5)
             stream += chunk
             feed.feed(chunk)
             if text in "\n".join(term.display):
@@ -130,7 +115,7 @@ def _run_tui(store: Path, tmp_path: Path, steps: list[tuple[bytes, str]]
         wait_for("Elig", 60)
         # Keys typed while Textual is still setting the terminal up can be discarded, so let
         # the start-up output settle first.
-        settle = _read_idle(fd, 1.0, 1.0)
+        settle = read_idle(fd, 1.0, 1.0)
         stream += settle
         feed.feed(settle)
         for key, text in steps:
@@ -141,7 +126,7 @@ def _run_tui(store: Path, tmp_path: Path, steps: list[tuple[bytes, str]]
             done, status = os.waitpid(pid, os.WNOHANG)
             if done:
                 break
-            stream += _read_idle(fd, 0.1, 0.2)
+            stream += read_idle(fd, 0.1, 0.2)
     finally:
         if status is None:
             os.kill(pid, signal.SIGKILL)

@@ -9,19 +9,14 @@ compacted stream must be the smaller.
 
 from __future__ import annotations
 
-import fcntl
 import os
-import pty
-import select
-import signal
-import struct
 import subprocess
 import sys
-import termios
-import time
 
 import pyte
 import pytest
+
+from tests.integration.ptyterm import kill, read_idle, spawn_tui, tty_env
 
 COLS, ROWS = 80, 24
 KEYS = [b"2"] + [b"j"] * 22 + [b"1", b"/", b"a", b"\r", b"?", b"\x1b", b"k"]  # 1 page flip
@@ -35,42 +30,17 @@ def store(tmp_path_factory):
     return path
 
 
-def _read_idle(fd: int, idle: float, first: float) -> bytes:
-    out, deadline = b"", time.monotonic() + first
-    while True:
-        ready, _, _ = select.select([fd], [], [], max(deadline - time.monotonic(), 0))
-        if not ready:
-            return out
-        try:
-            chunk = os.read(fd, 1 << 16)
-        except OSError:
-            return out
-        if not chunk:
-            return out
-        out += chunk
-        deadline = time.monotonic() + idle
-
-
 def run_session(store, raw: bool) -> bytes:
     """Everything ``otq tui`` writes while it is driven through KEYS."""
-    env = {k: v for k, v in os.environ.items() if k not in {"NO_COLOR", "COLORTERM"}}
-    env.update(TERM="xterm-256color", LANG="C.UTF-8", LC_ALL="C.UTF-8", OTQ_USER="ann",
-               OTQ_RAW_OUTPUT="1" if raw else "0")
-    pid, fd = pty.fork()
-    if pid == 0:
-        fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
-        os.execvpe(sys.executable, [sys.executable, "-m", "otq", "tui", "--store", str(store)],
-                   env)
+    pid, fd = spawn_tui(store, tty_env(OTQ_RAW_OUTPUT="1" if raw else "0"), cols=COLS, rows=ROWS)
     try:
-        out = _read_idle(fd, 0.6, 60)
+        out = read_idle(fd, 0.6, 60)
         for key in KEYS:
             os.write(fd, key)
-            out += _read_idle(fd, 0.1, 0.4)
+            out += read_idle(fd, 0.1, 0.4)
         return out
     finally:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        os.close(fd)
+        kill(pid, fd)
 
 
 def screen(stream: bytes) -> list[list[tuple]]:
@@ -94,21 +64,13 @@ def test_compacted_output_draws_the_same_screen_in_fewer_bytes(store):
 def test_a_queue_switch_is_painted_without_waiting_for_another_key(store):
     # Regression: an app method named check_idle shadowed Textual's, so the repaint after
     # switch_mode's batched update waited for the next key press (a blank pause over SSH).
-    env = {k: v for k, v in os.environ.items() if k not in {"NO_COLOR", "COLORTERM"}}
-    env.update(TERM="xterm-256color", LANG="C.UTF-8", LC_ALL="C.UTF-8", OTQ_USER="ann")
-    pid, fd = pty.fork()
-    if pid == 0:
-        fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
-        os.execvpe(sys.executable, [sys.executable, "-m", "otq", "tui", "--store", str(store)],
-                   env)
+    pid, fd = spawn_tui(store, tty_env(), cols=COLS, rows=ROWS)
     try:
-        first = _read_idle(fd, 0.6, 60)
+        first = read_idle(fd, 0.6, 60)
         os.write(fd, b"2")
-        switched = _read_idle(fd, 0.5, 2)
+        switched = read_idle(fd, 0.5, 2)
     finally:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        os.close(fd)
+        kill(pid, fd)
     rows = screen(first + switched)
     assert len(switched) > 1000
     assert "Uncoded" in "".join(c[0] for c in rows[0]) or "DOS" in "".join(c[0] for c in rows[1])
