@@ -18,7 +18,6 @@ from textual.binding import Binding
 from otq.errors import ConflictError, OtqError
 from otq.services import workitems
 from otq.services.assignment import (
-    BulkChange,
     bulk_assign,
     bulk_claim,
     bulk_note,
@@ -27,13 +26,13 @@ from otq.services.assignment import (
     next_item,
     open_items,
     preview_assign,
-    undo_bulk,
 )
 from otq.services.masking import mask_rows
 from otq.services.queue_filter import parse_filter
 from otq.services.queues import QueueRow, queue_counts
 from otq.services.roles import can, workers
 from otq.tui.dialogs import ConfirmModal, PickerItem, PickerModal, PromptModal
+from otq.tui.screens.team_tags import TagsAndBulk
 from otq.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -79,13 +78,11 @@ _NEEDS = {"claim": ("claim", "claim"), "next_item": ("claim", "claim"),
           "snooze": ("snooze", "snooze"), "board": ("board", None), "undo": ("view", None)}
 
 
-class TeamActions:
+class TeamActions(TagsAndBulk):
     """Team keys for a screen with ``spec``, ``table``, ``all_rows`` and ``reload``."""
 
     app: OtqApp
     view: str = "all"
-    bulk_armed: bool = False
-    last_change: BulkChange | None = None
 
     # ---------------------------------------------------------------- setup
     def init_team(self) -> None:
@@ -182,42 +179,17 @@ class TeamActions:
             self._status("no item here", error=True)
         return row
 
-    def _targets(self) -> list[tuple[str, str]]:
-        return [(r.subject_type, r.subject_id) for r in self.all_rows if r.subject_id in self.tags]
-
-    def _labels(self) -> dict[str, str]:
-        rows = self.decorate([r for r in self.all_rows if r.subject_id in self.tags])
-        return {r.subject_id: "  ".join(r.cells[:2]) for r in rows}
-
-    def _take_bulk(self) -> bool:
-        """True (and disarmed) when ``;`` armed this action and rows are tagged."""
-        if not self.bulk_armed:
-            return False
-        self.bulk_armed = False
-        if not self.tags:
-            self._status("no rows are tagged (space tags a row, T tags what the filter shows)",
-                         error=True)
-            return True  # consumed: do not fall through to the single-row action
-        return True
-
-    def _bulk_done(self, change: BulkChange | None, verb: str) -> None:
-        if change is None:
-            return
-        self.last_change = change
-        self.tags.clear()
-        self._changed(f"{verb} {change.count} items in one step; u undoes it")
-
     # -------------------------------------------------------------- actions
     def action_claim(self) -> None:
         """``C``: claim for me, or release; with ``;``: claim every tagged row."""
-        if self._take_bulk():
-            if self.tags:
-                targets = self._targets()
-                self._bulk_done(self._attempt(lambda: bulk_claim(self.app.session, targets),
-                                              ""), "claimed")
+        if (picked := self._bulk_or_row()) is None:
             return
-        row = self._row()
-        if row is not None:
+        bulk, row = picked
+        if bulk:
+            targets = self._targets()
+            self._bulk_done(self._attempt(lambda: bulk_claim(self.app.session, targets), ""),
+                            "claimed")
+        else:
             self._attempt(lambda: workitems.claim(self.app.session, row.subject_type,
                                                   row.subject_id),
                           lambda item: "claimed for you" if item.assignee else "released")
@@ -253,12 +225,9 @@ class TeamActions:
 
     def action_assign(self) -> None:
         """``A``: assign the row (or, after ``;``, every tagged row) to a biller."""
-        bulk = self._take_bulk()
-        if bulk and not self.tags:
+        if (picked := self._bulk_or_row()) is None:
             return
-        row = None if bulk else self._row()
-        if not bulk and row is None:
-            return
+        bulk, row = picked
         title = f"Assign {len(self.tags)} tagged items to" if bulk else "Assign to"
 
         def chosen(name: str | None) -> None:
@@ -295,12 +264,9 @@ class TeamActions:
 
     def action_note(self) -> None:
         """``N``: add a note to the row (or every tagged row)."""
-        bulk = self._take_bulk()
-        if bulk and not self.tags:
+        if (picked := self._bulk_or_row()) is None:
             return
-        row = None if bulk else self._row()
-        if not bulk and row is None:
-            return
+        bulk, row = picked
         targets = self._targets() if bulk else []
 
         def done(text: str | None) -> None:
@@ -319,12 +285,9 @@ class TeamActions:
 
     def action_snooze(self) -> None:
         """``S``: snooze the row (or every tagged row) until a date."""
-        bulk = self._take_bulk()
-        if bulk and not self.tags:
+        if (picked := self._bulk_or_row()) is None:
             return
-        row = None if bulk else self._row()
-        if not bulk and row is None:
-            return
+        bulk, row = picked
         targets = self._targets() if bulk else []
         session = self.app.session
 
@@ -349,45 +312,6 @@ class TeamActions:
 
         self.app.push_screen(PromptModal("Snooze until", placeholder="3d, 2w, tomorrow or "
                                          "2026-04-01", check=check), done)
-
-    def action_tag(self) -> None:
-        """``space``: tag or untag the row and move down."""
-        row = self.table.current_row
-        if row is None:
-            return
-        self.tags.symmetric_difference_update({row.subject_id})
-        self._show_rows()
-        self.table.action_cursor_down()
-        self._status(f"{len(self.tags)} tagged; ; then A assigns them all")
-
-    def action_tag_filtered(self) -> None:
-        """``T``: tag every row shown; if all are tagged already, untag them."""
-        shown = {r.subject_id for r in self.table.rows}
-        if shown and shown <= self.tags:
-            self.tags -= shown
-        else:
-            self.tags |= shown
-        self._show_rows()
-        self._status(f"{len(self.tags)} tagged")
-
-    def action_arm_bulk(self) -> None:
-        """``;``: the next A, C, N or S applies to every tagged row."""
-        if not self.tags:
-            self._status("tag rows first: space tags one, T tags what the filter shows",
-                         error=True)
-            return
-        self.bulk_armed = True
-        self._status(f"; {len(self.tags)} tagged: A assign  C claim  N note  S snooze")
-
-    def action_undo(self) -> None:
-        """``u``: undo the last bulk change or rebalance, in one compensating commit."""
-        change = self.last_change
-        if change is None:
-            return
-        if self._attempt(lambda: undo_bulk(self.app.session, change),
-                         f"undone: {change.description}") is not None:
-            self.last_change = None
-            self.refresh_bindings()
 
     def action_audit(self) -> None:
         """``@``: the audit log screen."""
