@@ -25,6 +25,7 @@ from otq.errors import OtqError, ValidationError
 from otq.services.document_rules import compute_needs, load_requirements
 from otq.services.session import Session
 from otq.store import Put, decode, encode
+from otq.store.storage import install
 
 HOW = ("fax", "portal", "phone", "email", "mail", "in person", "ehr")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -179,13 +180,8 @@ def _copy_scan(session: Session, doc: Document, source: Path) -> str:
             with contextlib.suppress(PermissionError):
                 os.fchown(out.fileno(), -1, store_stat.st_gid)
             os.fsync(out.fileno())
-        os.replace(tmp, target)
+        install(tmp, target)  # rename, then fsync the folder
         tmp = None
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
     except OSError as exc:
         raise OtqError(f"could not copy the scanned file to {folder}: {exc.strerror}. "
                        "Nothing was recorded.") from None

@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from otq.errors import StoreCorruptError, StoreWriteError
+from otq.store.storage import install
 
 FORMAT = 1
 _PREFIX = b'{"p":"'
@@ -121,13 +122,8 @@ def write_archive(path: Path, year: int, entries: Iterable[ArchiveEntry], *,
             os.pwrite(out.fileno(), _header(year, count), 0)
             _copy_permissions(out.fileno(), like)
             os.fsync(out.fileno())
-        os.replace(tmp_name, path)
+        install(tmp_name, path)  # rename, then fsync the folder
         tmp_name = None
-        dfd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
         return count
     except OSError as exc:
         raise StoreWriteError(f"could not write the archive {path}: "
