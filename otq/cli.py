@@ -112,10 +112,23 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
 
 def _run_tui(args: argparse.Namespace) -> int:
-    session = open_session(args)
+    # The screen paints the saved queue view at once and opens the store behind it
+    # (otq.tui.loading); a store that isn't there is still reported before it opens.
+    from otq.queue_defs import load_queue_specs
+    from otq.services import queue_view
+    from otq.store import current_user
     from otq.tui.app import run_tui  # lazy: only the TUI loads Textual
+    from otq.tui.loading import Opening
 
-    run_tui(session, ascii=args.ascii, low_bandwidth=args.low_bandwidth, theme=args.theme)
+    path = Path(args.store or default_store_path())
+    if not path.exists():
+        open_session(args)  # raises the "no otq store at ..." error
+    specs = load_queue_specs()
+    today = args.today or pendulum.today().date()
+    view = queue_view.load(path, specs, today, queue_view.current_rules())
+    opening = Opening(path, current_user(), lambda: open_session(args), view)
+    run_tui(opening=opening, specs=specs, ascii=args.ascii, low_bandwidth=args.low_bandwidth,
+            theme=args.theme)
     return 0
 
 

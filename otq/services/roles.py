@@ -271,12 +271,14 @@ def workers(session: Session, *, include_supervisors: bool = True) -> list[Worke
     return sorted(out.values(), key=lambda w: w.name)
 
 
-def idle_lock_minutes(session: Session, user_setting: int | None = None) -> int:
+def idle_lock_minutes(store_path: Path | str, user_setting: int | None = None) -> int:
     """Minutes of idleness before the screen locks (0: never).
 
-    The roles file sets the team's limit; a user's own setting may only shorten it.
+    The roles file of the store at ``store_path`` sets the team's limit; a user's own
+    setting may only shorten it. (A path, not a session: the TUI needs it before the
+    store has loaded.)
     """
-    team = load_roles(session.store.path).idle_lock_minutes
+    team = load_roles(store_path).idle_lock_minutes
     if user_setting is None:
         return team
     if team == 0:

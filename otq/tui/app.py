@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -22,12 +23,14 @@ from otq.crash import crash_message
 from otq.domain import VisitStatus
 from otq.errors import OtqError
 from otq.queue_defs import QueueSpec, load_queue_specs
+from otq.services import queue_view
 from otq.services.audit_view import patient_of, record_access
 from otq.services.queues import queue_counts
 from otq.services.session import Session
 from otq.settings import Settings, load_settings
 from otq.tui.commands import AppCommands
 from otq.tui.keymap import apply_keymap
+from otq.tui.loading import Opening, StoreLoading
 from otq.tui.screens.coding import CodingScreen
 from otq.tui.screens.detail import DetailScreen
 from otq.tui.screens.help import HelpScreen, binding_rows
@@ -40,8 +43,11 @@ from otq.tui.widgets.status_bar import StatusBar
 STYLES = Path(__file__).parent / "styles"
 
 
-class OtqApp(TeamApp, TerminalAdaptation, App[None]):
+class OtqApp(StoreLoading, TeamApp, TerminalAdaptation, App[None]):
     """The otq work-queue app on one ``Session``.
+
+    With ``session=None`` and an ``opening``, the app paints the saved queue view and opens
+    the store in the background (``otq.tui.loading``); ``otq tui`` starts that way.
 
     ``specs`` defaults to the bundled queue files; ``clock`` (for the status line) and
     ``theme`` are parameters so tests can freeze them. ``NO_COLOR`` selects otq-mono.
@@ -69,7 +75,8 @@ class OtqApp(TeamApp, TerminalAdaptation, App[None]):
         MASK_BINDING,
     ]
 
-    def __init__(self, session: Session, *, specs: list[QueueSpec] | None = None,
+    def __init__(self, session: Session | None, *, opening: Opening | None = None,
+                 specs: list[QueueSpec] | None = None,
                  clock: Callable[[], datetime] | None = None, theme: str | None = None,
                  refresh_seconds: float = 1.0, settings: Settings | None = None,
                  ascii: bool | None = None, low_bandwidth: bool | None = None) -> None:
@@ -81,7 +88,11 @@ class OtqApp(TeamApp, TerminalAdaptation, App[None]):
         # Every queue is a mode; the first queue's mode is the one the app starts in.
         self.DEFAULT_MODE = self._mode(specs[0].id)
         super().__init__()
+        if session is None and opening is None:
+            raise ValueError("OtqApp needs a session or an opening")
         self.session = session
+        self.opening = opening
+        self._wanted = set()
         self.specs = specs
         self.clock = clock or datetime.now
         self.refresh_seconds = refresh_seconds
@@ -99,7 +110,10 @@ class OtqApp(TeamApp, TerminalAdaptation, App[None]):
                                 requested=theme or settings.theme,
                                 low_bandwidth=self.low_bandwidth)
         apply_keymap(self, settings.keys, settings.path)
-        self.counts = queue_counts(session, self.specs)
+        if session is not None:
+            self.counts = queue_counts(session, self.specs)
+        else:
+            self.counts = dict(opening.view.counts) if opening.view is not None else {}
         self.init_team(settings.idle_lock_minutes)  # role label, masking, idle lock
         # The first queue's screen is the default screen; the others are made on first use.
         for spec in self.specs:
@@ -118,7 +132,15 @@ class OtqApp(TeamApp, TerminalAdaptation, App[None]):
         return dict(APP_VARIABLE_DEFAULTS)
 
     def on_mount(self) -> None:
-        """Start watching the store for other sessions' changes."""
+        """Start watching the store for other sessions' changes (or, started without a
+        session, open the store once the first screen is painted)."""
+        if self.session is None:
+            self.call_after_refresh(self.start_loading)
+        else:
+            self.after_load()
+
+    def after_load(self) -> None:
+        """Once the store is open: the refresh timer (other sessions' commits, the clock)."""
         self.set_interval(self.refresh_seconds, self.check_store)
 
     # -------------------------------------------------------------- refresh
@@ -175,8 +197,17 @@ class OtqApp(TeamApp, TerminalAdaptation, App[None]):
             return False
         return True
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys that need the store wait for it to open; while locked only quit works."""
+        if not self.check_loading_action(action):
+            return None
+        return super().check_action(action, parameters)
+
     def open_item(self, entity: str, subject_id: str) -> None:
         """Open one queue item: an uncoded visit on the coding screen, others in detail."""
+        if self.session is None:
+            self._status("the store is still opening; Enter works once it has loaded")
+            return
         if entity == "document":  # a needed document: Q requests it, D records it received
             from otq.tui.screens.documents import DocumentScreen
 
@@ -232,19 +263,32 @@ class OtqApp(TeamApp, TerminalAdaptation, App[None]):
         self._close_messages_no_wait()
 
 
-def run_tui(session: Session, *, specs: list[QueueSpec] | None = None,
-            ascii: bool | None = None, low_bandwidth: bool | None = None,
-            theme: str | None = None) -> None:
-    """Run the otq TUI on ``session`` until the user quits.
+def run_tui(session: Session | None = None, *, opening: Opening | None = None,
+            specs: list[QueueSpec] | None = None, ascii: bool | None = None,
+            low_bandwidth: bool | None = None, theme: str | None = None) -> None:
+    """Run the otq TUI on ``session`` (or on the store ``opening`` opens in the
+    background) until the user quits, then save the queue view for the next start.
 
     Reads the user's settings file (a bad one is a ConfigError before the screen
-    changes). After a crash (already reported in one line, without patient data) it
+    changes). A store that fails to open is raised as its ``OtqError`` once the screen
+    is restored. After a crash (already reported in one line, without patient data) it
     exits with 1.
     """
     settings = load_settings()
     ascii = terminal_options(ascii=ascii, settings=settings).ascii  # the locale decides last
-    app = OtqApp(session, specs=specs, settings=settings, theme=theme, ascii=ascii,
-                 low_bandwidth=low_bandwidth)
+    app = OtqApp(session, opening=opening, specs=specs, settings=settings, theme=theme,
+                 ascii=ascii, low_bandwidth=low_bandwidth)
     app.run()
+    if app.load_error is not None:
+        raise app.load_error
     if app.return_code:
         raise SystemExit(app.return_code)
+    if app.session is not None:
+        queue_view.save_if_current(app.session, app.specs)
+    elif opening is not None:
+        # Quit while the store was still loading: the screen is restored and nothing is
+        # unsaved, so don't wait for the loading thread (it may hold the interpreter in
+        # a long parse for seconds). Stopping it is as safe as a kill (see loading.py).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)

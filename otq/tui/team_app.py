@@ -17,14 +17,14 @@ from textual.binding import Binding
 
 from otq.errors import OtqError
 from otq.services.masking import mask_value
-from otq.services.roles import idle_lock_minutes, load_roles, session_role
+from otq.services.roles import idle_lock_minutes, load_roles, role_for
 
 MASK_BINDING = Binding("M", "toggle_masking", "Mask", show=False, id="app.toggle-masking",
                        tooltip="Mask PHI for screen sharing (initials, birth year, last 4 of ids)")
 
 
 class TeamApp:
-    """Masking, role label and idle lock for an App with a ``session``."""
+    """Masking, role label and idle lock for an App with ``user`` and ``store_path``."""
 
     masked: bool = False
     locked: bool = False
@@ -36,16 +36,15 @@ class TeamApp:
         self.masked = False
         self.locked = False
         self.role_label = self.team_role_label()
-        self.idle_minutes = idle_lock_minutes(self.session, user_idle_minutes)
+        self.idle_minutes = idle_lock_minutes(self.store_path, user_idle_minutes)
         self.idle_clock: Callable[[], float] = time.monotonic
         self.last_input = self.idle_clock()
 
     def team_role_label(self) -> str:
         """The user's role for the status line; empty for a store without a roles file."""
         try:
-            if not load_roles(self.session.store.path).configured:
-                return ""
-            return session_role(self.session).label
+            roles = load_roles(self.store_path)
+            return role_for(roles, self.user).label if roles.configured else ""
         except OtqError:
             return "roles file broken"  # the services refuse every change until it is fixed
 
@@ -74,7 +73,7 @@ class TeamApp:
         if self.locked:
             return
         self.locked = True
-        self.push_screen(LockScreen(self.session.user, self.idle_minutes))
+        self.push_screen(LockScreen(self.user, self.idle_minutes))
 
     def unlocked(self) -> None:
         """Called by the lock screen once the password checked out."""

@@ -17,7 +17,7 @@ from textual.widgets import Footer, Input, Static
 
 from otq.queue_defs import QueueSpec
 from otq.services.queue_filter import apply_filter
-from otq.services.queues import queue_counts, queue_rows
+from otq.services.queues import queue_counts
 from otq.tui.commands import QueueCommands
 from otq.tui.screens.team_actions import TEAM_BINDINGS, TeamActions
 from otq.tui.screens.team_commands import TeamCommands
@@ -78,7 +78,7 @@ class QueueScreen(TeamActions, Screen, inherit_bindings=False):
         with Horizontal(id="filter-line"):
             yield Static("/", id="filter-prompt")
             yield Input(placeholder=FILTER_HINT, id="filter", compact=True)
-        yield StatusBar(app.session.user, app.session.store.path, app.clock, id="status")
+        yield StatusBar(app.user, app.store_path, app.clock, id="status")
         yield Footer(compact=True, show_command_palette=False)
 
     @property
@@ -104,17 +104,21 @@ class QueueScreen(TeamActions, Screen, inherit_bindings=False):
         """Recompute counts and rows, keeping the cursor on the same item if it is still here."""
         self.query_one(QueueSwitcher).update_counts(self.app.counts)
         self.query_one(StatusBar).tick()
-        self.all_rows = queue_rows(self.app.session, self.spec)
+        self.all_rows = self.app.rows_now(self.spec)
         self._show_rows()
+        if self.app.loading:
+            self.query_one(StatusBar).set_message(self.app.loading_message())
 
     def _show_rows(self) -> None:
         table = self.table
         current = table.current_row
         # Filter what is shown: with M on, typing a real name must not find its row.
         rows, problems = apply_filter(self.decorate(self.all_rows),
-                                      self.team_filter(self.filter_text), self.app.session.user)
-        table.empty_message = ("No rows match the filter." if self.filter_text.strip()
-                               else f"No items in {self.spec.title.lower()}.")
+                                      self.team_filter(self.filter_text), self.app.user)
+        table.empty_message = (
+            "No rows match the filter." if self.filter_text.strip()
+            else "Opening the store..." if self.app.loading
+            else f"No items in {self.spec.title.lower()}.")
         table.set_rows(rows, keep_subject=current.subject_id if current else None,
                        marked=self.tags)
         self._update_position()
@@ -159,7 +163,10 @@ class QueueScreen(TeamActions, Screen, inherit_bindings=False):
 
     # ------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide digit keys no queue uses, and Esc when there is no filter to clear."""
+        """Hide digit keys no queue uses, and Esc when there is no filter to clear; grey
+        out keys that need the store while it is still opening."""
+        if not self.app.check_loading_action(action):
+            return None
         if action == "switch_key":
             return any(s.key == parameters[0] for s in self.app.specs)
         if action == "export_claims":
