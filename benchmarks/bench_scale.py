@@ -6,8 +6,10 @@ Generates (once) ``100k.json`` and ``50k500k.json`` with ``otq generate --size``
 measures, each in a fresh process so nothing is shared between runs:
 
 * ``first paint (pty)``: ``otq tui`` started in a 120x40 pseudo-terminal until the first
-  queue's header and rows are on the screen: process start, store load, every queue's
-  count, the first queue's rows, and Textual's own start-up;
+  queue's rows are on the screen (its row counter ``1/N``), with the queue view an
+  earlier session saved; also ``no saved view`` (rows come once the store has loaded)
+  and ``view out of date`` (after another process's commit). ``key while the store
+  loads``: ``j`` every 0.3 s after the first paint until the store has opened behind it;
 * ``app start``: the same from ``OtqApp(session)`` with the store already open (Pilot);
 * ``open 100k queue``: ``2`` pressed until the 100,000 coding rows are on screen;
 * ``cursor down`` / ``page down``: one key until its repaint has been composed and
@@ -31,6 +33,7 @@ import argparse
 import json
 import os
 import pty
+import re
 import select
 import statistics
 import subprocess
@@ -157,8 +160,19 @@ def run_worker(repo: Path, store: Path, n_keys: int) -> dict:
     raise SystemExit(f"worker failed in {repo}:\n{proc.stderr[-3000:]}")
 
 
-def first_paint_pty(repo: Path, store: Path, marker: bytes = b"Why") -> float:
-    """Milliseconds from exec of ``otq tui`` in a 120x40 pty to the first queue's header."""
+ROWS = re.compile(rb"\b1/[1-9][0-9]*")  # the row counter: rows are on the screen
+LOADED = b"store opened"
+
+
+def first_paint_pty(repo: Path, store: Path, *, legacy: bool = False, keys: bool = False,
+                    wait_loaded: bool = False) -> tuple[float, list[float]]:
+    """Milliseconds from exec of ``otq tui`` in a 120x40 pty to the first queue's rows.
+
+    ``legacy`` (the old design, which paints once everything is loaded) waits for the
+    column headers instead. With ``keys``, ``j`` is then pressed every 0.3 s until the
+    store has opened behind the screen, and each key's time to a new row counter is
+    returned too; ``wait_loaded`` waits for the store to open (which saves the view).
+    """
     env = {**os.environ, "PYTHONPATH": str(repo), "TERM": "xterm-256color",
            "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "XDG_CONFIG_HOME": "/tmp/otq-bench-cfg",
            "XDG_STATE_HOME": "/tmp/otq-bench-state"}
@@ -173,19 +187,38 @@ def first_paint_pty(repo: Path, store: Path, marker: bytes = b"Why") -> float:
         os.chdir(repo)
         os.execvpe(sys.executable, [sys.executable, "-m", "otq", "tui", "--store", str(store),
                                     "--today", TODAY], env)
-    seen, took = b"", None
-    try:
-        while time.perf_counter() - start < 900:
-            ready, _, _ = select.select([fd], [], [], 1.0)
+    seen, took, lat = b"", None, []
+
+    def read(until, limit: float) -> bool:
+        nonlocal seen
+        deadline = time.perf_counter() + limit
+        while time.perf_counter() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.05)
             if ready:
                 try:
-                    chunk = os.read(fd, 1 << 16)
+                    seen += os.read(fd, 1 << 16)
                 except OSError:
-                    break
-                seen += chunk
-                if marker in seen and b"Patient" in seen:
-                    took = (time.perf_counter() - start) * 1000
-                    break
+                    return False
+                if until():
+                    return True
+        return False
+
+    try:
+        painted = ((lambda: b"Why" in seen and b"Patient" in seen) if legacy
+                   else (lambda: ROWS.search(seen) is not None))
+        if read(painted, 900):
+            took = (time.perf_counter() - start) * 1000
+        row = 1
+        while keys and took is not None and LOADED not in seen and row < 50:
+            time.sleep(0.3)
+            mark, row = len(seen), row + 1
+            sent = time.perf_counter()
+            os.write(fd, b"j")
+            want = re.compile(rb"\b%d/[0-9]+" % row)
+            if read(lambda m=mark, w=want: w.search(seen, m) is not None, 30):
+                lat.append((time.perf_counter() - sent) * 1000)
+        if wait_loaded:
+            read(lambda: LOADED in seen, 900)
         time.sleep(0.5)
         os.write(fd, b"q")
         time.sleep(1.0)
@@ -198,7 +231,25 @@ def first_paint_pty(repo: Path, store: Path, marker: bytes = b"Why") -> float:
         os.close(fd)
     if took is None:
         raise SystemExit(f"otq tui in {repo} painted no queue")
-    return took
+    return took, lat
+
+
+COMMIT = r"""
+import sys, pendulum, uuid
+from otq.domain import WorkItem
+from otq.services.session import Session
+from otq.store import Put, encode
+s = Session.open(sys.argv[1], today=pendulum.parse(sys.argv[2]).date())
+visit = next(iter(s.store.all("visits")))["id"]
+s.store.commit([Put("workitems", encode(WorkItem(id=uuid.uuid4().hex, subject_type="visit",
+               subject_id=visit, assignee="bench")))], action="bench.assign")
+"""
+
+
+def another_session_commits(repo: Path, store: Path) -> None:
+    """One real commit by another process, so the saved view is out of date."""
+    subprocess.run([sys.executable, "-c", COMMIT, str(store), TODAY], cwd=repo,
+                   env={**os.environ, "PYTHONPATH": str(repo)}, check=True)
 
 
 def summary(samples: list[float]) -> tuple[float, float]:
@@ -260,18 +311,36 @@ def ensure_old(rev: str) -> Path:
     return path
 
 
-def measure(repo: Path, folder: Path, runs: int, n_keys: int) -> dict[str, list[float]]:
+def measure(repo: Path, folder: Path, runs: int, n_keys: int,
+            legacy: bool = False) -> dict[str, list[float]]:
     """Every measure on ``repo``: pty first paint and Pilot runs on 100k, RSS on 50k+500k."""
-    # A scrub cache from an earlier design run must not help (or hurt) this one.
-    for cache in [*folder.glob("*.scrub-cache"), *folder.glob("*.needs-cache")]:
+    # A scrub cache or queue view from an earlier design run must not help this one.
+    for cache in [*folder.glob("*.scrub-cache"), *folder.glob("*.needs-cache"),
+                  *folder.glob("*.queue-view")]:
         cache.unlink()
     res: dict[str, list[float]] = {}
-    first = run_worker(repo, folder / "100k.json", n_keys)  # warms the scrub cache (if any)
+    big = folder / "100k.json"
+    first = run_worker(repo, big, n_keys)  # warms the scrub cache (if any)
     res["cold start: app start (no scrub cache)"] = first["app start"]
-    for _ in range(runs):
-        res.setdefault("first paint (pty)", []).append(first_paint_pty(repo, folder / "100k.json"))
+    if legacy:
+        for _ in range(runs):
+            res.setdefault("first paint (pty)", []).append(
+                first_paint_pty(repo, big, legacy=True)[0])
+    else:
+        # No saved view yet (a store nobody has opened with this otq): rows come once
+        # the store has loaded. Waiting for that saves the view for the runs after.
+        res["first paint, no saved view (pty)"] = [
+            first_paint_pty(repo, big, wait_loaded=True)[0]]
+        for i in range(runs):
+            took, lat = first_paint_pty(repo, big, keys=i == 0)
+            res.setdefault("first paint (pty)", []).append(took)
+            if lat:
+                res["key while the store loads (pty)"] = lat
+        another_session_commits(repo, big)
+        res["first paint, view out of date (pty)"] = [
+            first_paint_pty(repo, big, wait_loaded=True)[0]]
     for i in range(runs):
-        r = first if i == 0 and runs == 1 else run_worker(repo, folder / "100k.json", n_keys)
+        r = first if i == 0 and runs == 1 else run_worker(repo, big, n_keys)
         for k, v in r.items():
             if isinstance(v, list):
                 res.setdefault(k, []).extend(v)
@@ -298,7 +367,8 @@ def main() -> None:
         ROOT, args.dir, args.runs, args.keys)
     if args.old:
         old_repo = ensure_old(args.old)
-        old = measure(old_repo, old_format_stores(args.dir, old_repo), 1, args.keys)
+        old = measure(old_repo, old_format_stores(args.dir, old_repo), 1, args.keys,
+                      legacy=True)
     else:
         old = {}
     print(f"\n{'measure':42} {'new median':>11} {'new p95':>9} {'old median':>11} "
