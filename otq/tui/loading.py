@@ -16,6 +16,7 @@ change is ever made on the strength of a saved, possibly stale, row.
 from __future__ import annotations
 
 import contextlib
+import gc
 import sys
 import threading
 import time
@@ -122,12 +123,22 @@ class StoreLoading:
         # A shorter interval while loading keeps keys answering; it is put back after.
         interval = sys.getswitchinterval()
         sys.setswitchinterval(LOADING_SWITCH_INTERVAL)
+        # Decoding a big store makes millions of objects, and the cyclic collector would
+        # walk them all again and again (a full pass holds the GIL for a second or more:
+        # a frozen screen). Records and domain objects have no cycles; reference counting
+        # frees them. So the collector rests while loading, and what the load made is
+        # then frozen out of its later passes.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             self._load_store()
         except Exception as exc:  # a bug: reported like any crash, without patient data
             self._tell_app(self._handle_exception, exc)
         finally:
             sys.setswitchinterval(interval)
+            gc.freeze()
+            if collecting:
+                gc.enable()
 
     def _tell_app(self, callback: Callable[..., Any], *args: Any) -> None:
         # The user may have quit while the store was loading: then nobody is listening.
