@@ -1,0 +1,97 @@
+"""Bringing built queue rows up to date after commits that only change who holds items.
+
+Most commits a billing team makes are claims, assignments, notes and snoozes: they change
+work items, never what a row shows about the visit, claim or denial itself. Rebuilding a
+100,000-row queue for each of them (scrubbing, cells, facets, sorting) took every other
+session seconds per commit. When every commit since the rows were built touched only
+work items, each affected row is patched instead: its owner cell changes, a snoozed row
+leaves. Anything else (a row coming back from a snooze, a work item deleted, a queue
+sorted by owner, any other table changed) is a full rebuild, exactly as before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import pendulum
+
+from otq.domain import WorkItem
+from otq.queue_defs import QueueSpec
+
+#: tables whose changes only move items between people (or out of sight, snoozed)
+OWNER_TABLES = frozenset({"workitems"})
+
+
+@dataclass
+class Built:
+    """A queue as last built: its rows (or just its members, for a count) at ``seq``.
+
+    ``hidden`` are the subjects that belong in the queue but are snoozed.
+    """
+
+    seq: int
+    rows: list | None = None
+    members: set[str] = field(default_factory=set)
+    hidden: set[str] = field(default_factory=set)
+    #: subject id -> position in ``rows``, made on the first patch
+    index: dict[str, int] | None = None
+
+
+def changed_subjects(changed: dict[str, set[str]] | None,
+                     items_by_id: dict[str, WorkItem]) -> dict[str, WorkItem] | None:
+    """The work items of the commits since, by subject; None when a rebuild is needed."""
+    if changed is None or not set(changed) <= OWNER_TABLES:
+        return None
+    out: dict[str, WorkItem] = {}
+    for wid in changed.get("workitems", ()):
+        item = items_by_id.get(wid)
+        if item is None:
+            return None  # deleted: whose row it was is no longer known
+        out[item.subject_id] = item
+    return out
+
+
+def patch_rows(spec: QueueSpec, built: Built, items: dict[str, WorkItem],
+               today: pendulum.Date) -> list | None:
+    """The rows after ``items`` changed (a new list), or None when only a rebuild will do."""
+    if any(key.lstrip("-") == "assignee" for key in spec.sort):
+        return None  # a new owner could move the row
+    if any(s in built.hidden and not w.is_snoozed(today) for s, w in items.items()):
+        return None  # back from a snooze: its row was never built
+    if not items:
+        return built.rows
+    col = next((i for i, c in enumerate(spec.columns) if c.id == "assignee"), None)
+    if built.index is None:  # made once per build (or after rows left): then O(changes)
+        built.index = {r.subject_id: i for i, r in enumerate(built.rows)}
+    rows, gone = list(built.rows), set()
+    for subject, item in items.items():
+        i = built.index.get(subject)
+        if i is None:
+            continue  # not in this queue
+        if item.is_snoozed(today):
+            gone.add(subject)
+            continue
+        row = rows[i]
+        cells, sort_values = row.cells, row.sort_values
+        if col is not None:  # the owner column shows (and sorts by) the new owner
+            owner = item.assignee or ""
+            cells = (*cells[:col], owner, *cells[col + 1:])
+            sort_values = (*sort_values[:col], owner, *sort_values[col + 1:])
+        rows[i] = replace(row, assignee=item.assignee, cells=cells, sort_values=sort_values,
+                          search_text=" ".join(cells).lower())
+    if gone:
+        built.hidden |= gone
+        built.index = None
+        rows = [r for r in rows if r.subject_id not in gone]
+    return rows
+
+
+def patch_members(built: Built, items: dict[str, WorkItem], today: pendulum.Date) -> int:
+    """Update a counted queue's snoozed members; the queue's count after."""
+    for subject, item in items.items():
+        if subject in built.members:
+            if item.is_snoozed(today):
+                built.hidden.add(subject)
+            else:
+                built.hidden.discard(subject)
+    return len(built.members) - len(built.hidden)
