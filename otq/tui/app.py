@@ -132,16 +132,11 @@ class OtqApp(StoreLoading, TeamApp, TerminalAdaptation, App[None]):
         return dict(APP_VARIABLE_DEFAULTS)
 
     def on_mount(self) -> None:
-        """Start watching the store for other sessions' changes (or, started without a
+        """Start watching the store for other sessions' changes (and, started without a
         session, open the store once the first screen is painted)."""
+        self.set_interval(self.refresh_seconds, self.check_store)
         if self.session is None:
             self.call_after_refresh(self.start_loading)
-        else:
-            self.after_load()
-
-    def after_load(self) -> None:
-        """Once the store is open: the refresh timer (other sessions' commits, the clock)."""
-        self.set_interval(self.refresh_seconds, self.check_store)
 
     # -------------------------------------------------------------- refresh
     def check_store(self) -> None:
@@ -155,6 +150,8 @@ class OtqApp(StoreLoading, TeamApp, TerminalAdaptation, App[None]):
             # and an unsaved draft is lost exactly as with a dropped line.
             os._exit(128 + signal.SIGHUP)
         self.check_idle_lock()
+        if self.session is None:  # still opening: nothing to refresh yet
+            return
         try:
             changed = self.session.refresh()
         except OtqError as exc:

@@ -167,7 +167,6 @@ class StoreLoading:
     def _loaded(self, session: Session, counts: dict[str, int], took: float) -> None:
         self.session = session
         self.counts = counts
-        self.after_load()
         reload: Any = getattr(self.screen, "reload", None)
         if reload is not None:
             reload()
@@ -180,9 +179,6 @@ class StoreLoading:
         # have before the screen opened (run_tui raises it after the app has exited).
         self.load_error = exc
         self.exit(return_code=1)
-
-    def after_load(self) -> None:
-        """Start what needs the store (the refresh timer); overridden by the app."""
 
     def _status(self, message: str, *, error: bool = False) -> None:
         raise NotImplementedError

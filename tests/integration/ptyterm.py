@@ -15,6 +15,15 @@ import time
 from pathlib import Path
 
 
+def read_until_opened(fd: int, timeout: float = 60) -> bytes:
+    """What ``otq tui`` writes until the store has opened behind the first screen (its
+    status line says "store opened"; keys that need rows wait for it), then until idle."""
+    out, deadline = b"", time.monotonic() + timeout
+    while b"store opened" not in out and time.monotonic() < deadline:
+        out += read_idle(fd, 0.2, max(deadline - time.monotonic(), 0))
+    return out + read_idle(fd, 0.3, 0.3)
+
+
 def read_idle(fd: int, idle: float, first: float) -> bytes:
     """What the program writes until ``idle`` seconds pass without output (waiting up to
     ``first`` seconds for the first byte)."""

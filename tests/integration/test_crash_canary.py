@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.ptyterm import read_idle
+from tests.integration.ptyterm import read_idle, read_until_opened
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
 
@@ -116,7 +116,7 @@ def test_crash_in_the_tui__terminal_after_exit_and_crash_log_hold_no_phi(store, 
                                     str(store), "--today", TODAY.isoformat()], _env(tmp_path))
     status = None
     try:
-        stream = read_idle(fd, 1.0, 60)
+        stream = read_until_opened(fd)
         assert b"Zzcanary" in stream  # the canary is on screen: the crash has PHI to leak
         os.write(fd, b"\r")  # open its detail: the body builder blows up
         deadline = time.monotonic() + 20

@@ -112,7 +112,7 @@ def _run_tui(store: Path, tmp_path: Path, steps: list[tuple[bytes, str]]
         screens.append("\n".join(term.display))
 
     try:
-        wait_for("Elig", 60)
+        wait_for("store opened", 60)  # rows in place, keys live
         # Keys typed while Textual is still setting the terminal up can be discarded, so let
         # the start-up output settle first.
         settle = read_idle(fd, 1.0, 1.0)

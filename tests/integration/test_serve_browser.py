@@ -134,7 +134,10 @@ async def _drive(port: int, profile: Path, shot: Path) -> tuple[str, str]:
                 await dt.call("Page.enable")
                 await dt.call("Page.navigate", url=f"http://127.0.0.1:{port}/")
                 end = time.monotonic() + 40
-                while "Pending eligibility" not in dt.text() and time.monotonic() < end:
+                # The first paint comes before the store has opened behind it (keys that
+                # need rows wait for that), so wait for both.
+                while (("Pending eligibility" not in dt.text() or "store opened" not in dt.text())
+                       and time.monotonic() < end):
                     await dt.pump(0.5)
                 first = dt.text()
                 await dt.call("Input.dispatchMouseEvent", type="mousePressed", x=640, y=400,

@@ -16,7 +16,7 @@ import sys
 import pyte
 import pytest
 
-from tests.integration.ptyterm import kill, read_idle, spawn_tui, tty_env
+from tests.integration.ptyterm import kill, read_idle, read_until_opened, spawn_tui, tty_env
 
 COLS, ROWS = 80, 24
 KEYS = [b"2"] + [b"j"] * 22 + [b"1", b"/", b"a", b"\r", b"?", b"\x1b", b"k"]  # 1 page flip
@@ -34,7 +34,7 @@ def run_session(store, raw: bool) -> bytes:
     """Everything ``otq tui`` writes while it is driven through KEYS."""
     pid, fd = spawn_tui(store, tty_env(OTQ_RAW_OUTPUT="1" if raw else "0"), cols=COLS, rows=ROWS)
     try:
-        out = read_idle(fd, 0.6, 60)
+        out = read_until_opened(fd)
         for key in KEYS:
             os.write(fd, key)
             out += read_idle(fd, 0.1, 0.4)
@@ -66,7 +66,7 @@ def test_a_queue_switch_is_painted_without_waiting_for_another_key(store):
     # switch_mode's batched update waited for the next key press (a blank pause over SSH).
     pid, fd = spawn_tui(store, tty_env(), cols=COLS, rows=ROWS)
     try:
-        first = read_idle(fd, 0.6, 60)
+        first = read_until_opened(fd)
         os.write(fd, b"2")
         switched = read_idle(fd, 0.5, 2)
     finally:
