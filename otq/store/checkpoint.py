@@ -86,7 +86,7 @@ class Checkpointing(SyncedMemory):
         limit = min(self.checkpoint_max_bytes, self._snap_sig[1] * self.checkpoint_ratio)
         if self.journal_bytes() <= limit:
             return
-        last = self.audit.last()
+        last = self.audit.tip()
         if last is not None and last.get("store_seq") != self._seq:
             return  # keep the record the audit repair needs until it has been logged
         with contextlib.suppress(StoreWriteError):

@@ -124,7 +124,7 @@ class Store(Checkpointing):
         audit entry would have (who, when, action, before and after), so the entry is
         written from it, marked with who recovered it, and the chain stays complete.
         """
-        last = self.audit.last()
+        last = self.audit.tip()
         seq = self._seq
         if last is None or last.get("store_seq") is None or last["store_seq"] + 1 != seq:
             return
