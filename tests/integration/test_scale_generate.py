@@ -72,3 +72,13 @@ def test_scale__archives_take_the_store_files_mode(scale):
     mode = os.stat(session.store.path).st_mode & 0o777
     for path in archive_files(session.store.path).values():
         assert os.stat(path).st_mode & 0o777 == mode
+
+
+def test_scale__the_store_is_left_checkpointed_so_opening_it_replays_no_journal(scale):
+    session, _ = scale
+    store = session.store
+    assert store.journal_bytes() == 0
+    assert store.path.stat().st_size > 1_000_000  # the records are in the snapshot
+    reopened = type(store).open(store.path)
+    assert reopened.journal_bytes() == 0 and reopened.count("visits") == store.count("visits")
+    assert reopened.audit.verify()[0] and reopened.audit.tip()["store_seq"] == reopened.meta["seq"]
