@@ -116,9 +116,9 @@ class Session:
         return self._lasting[key]
 
     def records(self, table: str) -> dict[str, dict[str, Any]]:
-        """Every raw store record of ``table`` by id (cached per store state; don't edit)."""
-        return self.cached(f"records:{table}",
-                           lambda: {r["id"]: r for r in self.store.all(table)})
+        """Every raw store record of ``table`` by id (cached per store state). These are the
+        store's own dicts (``Store.records``): never edit one."""
+        return self.cached(f"records:{table}", lambda: self.store.records(table))
 
     def entities(self, table: str) -> dict[str, Any]:
         """Every record of ``table`` decoded into its domain class, by id."""

@@ -169,6 +169,17 @@ class Store(Checkpointing):
         # commits in between cannot change the table under our feet.
         return [dict(d) for d in list(self._memory.get(table, {}).values())]
 
+    def records(self, table: str) -> dict[str, dict[str, Any]]:
+        """Every record of a table by id: a new dict of the stored records themselves, not
+        copies of them, so NEVER edit one (``get`` and ``all`` give copies to edit).
+
+        For read-only scans of big tables: copying every record as ``all`` does costs as
+        much memory again as the table (66 MB for 50,000 visits). Sharing is safe because
+        memory never edits a record in place: a commit puts a new dict in its slot. The
+        table is copied in one step, so a refresh in between cannot change it under a scan.
+        """
+        return dict(self._memory.get(table, {}))
+
     def find(self, table: str, **equals: Any) -> list[dict[str, Any]]:
         """Records whose fields equal the given values (a TinyDB query)."""
         if not equals:
