@@ -29,8 +29,6 @@ import os
 import uuid
 from typing import Any
 
-import orjson
-
 from otq.errors import StoreWriteError
 from otq.store import journal
 from otq.store.storage import (
@@ -41,7 +39,7 @@ from otq.store.storage import (
     write_error,
     write_temp,
 )
-from otq.store.sync import META, SyncedMemory, _sig
+from otq.store.sync import META, SyncedMemory, _sig, dump_snapshot
 
 #: checkpoint when the journal's commits exceed this share of the snapshot's size...
 CHECKPOINT_RATIO = 0.25
@@ -99,7 +97,7 @@ class Checkpointing(SyncedMemory):
         """The whole store as one snapshot (journal folded in), for backups and restores."""
         meta = dict(self._memory[META]["meta"])
         meta["generation"] = generation or uuid.uuid4().hex
-        return orjson.dumps({**self._memory, META: {"meta": meta}})
+        return dump_snapshot({**self._memory, META: {"meta": meta}})
 
     def _checkpoint_locked(self) -> None:
         """Write the new snapshot and journal and put them in place (see the module doc)."""

@@ -1,0 +1,63 @@
+"""The snapshot's line layout: any JSON reader reads it, and the batch reader never reads
+anything a whole parse would read differently (or not at all)."""
+
+from __future__ import annotations
+
+import random
+
+import orjson
+import pytest
+
+from otq.store import sync
+from otq.store.sync import dump_snapshot, load_snapshot
+
+DATA = {
+    "_meta": {"meta": {"id": "meta", "schema": 1, "seq": 4}},
+    "visits": {f"v{i}": {"id": f"v{i}", "provider_id": "pr-1", "note": 'a "quoted",\n }{',
+                         "lines": [{"id": f"l{i}", "cpt": "97110"}]} for i in range(7)},
+    "claims": {},
+    "patients": {"p1": {"id": "p1", "name": "Ann"}},
+}
+
+
+def _whole(raw: bytes):
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return "invalid"
+
+
+@pytest.mark.parametrize("batch", [1, 2, 3, 2000])
+def test_load_snapshot__reads_what_dump_snapshot_wrote_in_any_batch_size(monkeypatch, batch):
+    monkeypatch.setattr(sync, "SNAPSHOT_BATCH", batch)
+    raw = dump_snapshot(DATA)
+    assert orjson.loads(raw) == DATA == load_snapshot(raw)
+    assert raw.count(b"\n") == 2 + 2 * len(DATA) + sum(len(t) for t in DATA.values())
+
+
+def test_load_snapshot__shares_equal_strings_but_not_record_ids():
+    got = load_snapshot(dump_snapshot(DATA))
+    a, b = got["visits"]["v0"], got["visits"]["v1"]
+    assert a["provider_id"] is b["provider_id"] and a["lines"][0]["cpt"] is b["lines"][0]["cpt"]
+
+
+def test_load_snapshot__leaves_a_compact_snapshot_to_the_whole_parse():
+    assert load_snapshot(orjson.dumps(DATA)) is None
+
+
+def test_load_snapshot__never_reads_a_damaged_file_otherwise_than_a_whole_parse(monkeypatch):
+    monkeypatch.setattr(sync, "SNAPSHOT_BATCH", 2)
+    raw = dump_snapshot(DATA)
+    rng = random.Random(7)
+    cases = [raw[:n] for n in range(len(raw))]  # every truncation
+    for _ in range(3000):  # and bytes changed, dropped or doubled
+        i = rng.randrange(len(raw))
+        ch = bytes([rng.choice(b'{}[],:"\n x1')])
+        cases += [raw[:i] + ch + raw[i + 1:], raw[:i] + raw[i + 1:], raw[:i] + ch + raw[i:]]
+    accepted = 0
+    for case in cases:
+        got = load_snapshot(case)
+        if got is not None:
+            accepted += 1
+            assert got == _whole(case), case
+    assert accepted > 0  # some edits (inside strings, blank space) still read
