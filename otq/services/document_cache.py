@@ -28,11 +28,12 @@ from otq.services.decoding import fast_decode
 from otq.services.document_rules import compute_needs, load_requirements
 from otq.services.documents import documents
 from otq.services.session import Session
+from otq.store.sync import share_in_records
 
 
 def patient_keys(session: Session) -> dict[str, str]:
     """``scrub_cache.patient_keys`` for the current store state (cached)."""
-    return session.cached("patient-keys", lambda: sc.patient_keys(session))
+    return sc.patient_keys(session)
 
 
 def _shared_key(session: Session, req: Any, rules: str | None) -> str:
@@ -75,9 +76,14 @@ def _load(session: Session, path: Path, key: str) -> dict[str, tuple[str, dict]]
         return {}
     if not isinstance(data, dict) or data.get("format") != 1 or data.get("key") != key:
         return {}
+    patients = data.get("patients", {})
+    # The file spells out every visit id, patient id and payer again in every need (40 MB
+    # at 50,000 visits): make them the store's own strings, and equal texts one object.
+    ids = {k: k for table in ("patients", "visits") for k in session.records(table)}
+    share_in_records((need for _, raw in patients.values() for need in raw), ids)
     out = {}
-    for pid, (pkey, raw) in data.get("patients", {}).items():
-        out[pid] = (pkey, {r["id"]: fast_decode(DocumentNeed, r) for r in raw})
+    for pid, (pkey, raw) in patients.items():
+        out[ids.get(pid, pid)] = (pkey, {r["id"]: fast_decode(DocumentNeed, r) for r in raw})
     return out
 
 

@@ -84,7 +84,12 @@ def store_key(session: Session, rules: str | None) -> str:
 
 
 def patient_keys(session: Session) -> dict[str, str]:
-    """A fingerprint of each patient's records, by patient id."""
+    """A fingerprint of each patient's records, by patient id (cached per store state:
+    the scrub results and the needed documents both key on it)."""
+    return session.cached("patient-keys", lambda: _patient_keys(session))
+
+
+def _patient_keys(session: Session) -> dict[str, str]:
     stamps: dict[str, list[str]] = {}
     for table, field in PATIENT_TABLES:
         for rec in session.records(table).values():
@@ -102,9 +107,21 @@ def to_raw(findings: list[Finding]) -> list[RawFinding]:
              encode(f.fix) if f.fix is not None else None] for f in findings]
 
 
-def from_raw(raw: list[RawFinding]) -> list[Finding]:
-    """Findings back from ``to_raw``."""
-    return [Finding(r[0], Severity(r[1]), r[2], r[3], r[4],
+_SEVERITIES = {s.value: s for s in Severity}
+
+
+def from_raw(raw: list[RawFinding], subject_id: str | None = None,
+             texts: dict[str, str] | None = None) -> list[Finding]:
+    """Findings back from ``to_raw``.
+
+    A cache file holds each text anew in every finding: 40,000 visits carry the same
+    200-character "note is not signed" message. Pass the visit's own id as ``subject_id``
+    and one ``texts`` dict for a whole load, and the findings share those strings.
+    """
+    share = (texts if texts is not None else {}).setdefault
+    return [Finding(share(r[0], r[0]), _SEVERITIES.get(r[1]) or Severity(r[1]),
+                    share(r[2], r[2]), share(r[3], r[3]),
+                    subject_id if r[4] == subject_id else r[4],
                     fast_decode(Fix, r[5]) if r[5] is not None else None) for r in raw]
 
 

@@ -77,14 +77,17 @@ def _refresh_findings(session: Session) -> dict[str, list[Finding]]:
     for vid in [v for v in memo if v != "#key" and v not in wanted]:
         del memo[vid]
     if rules is not None and (len(stale) >= SAVE_AFTER or (stale and not path.exists())):
-        sc.save(path, key, {vid: (e[0], e[1]) for vid, e in memo.items() if vid != "#key"},
+        sc.save(path, key, {vid: (e[0], e[1] if e[1] is not None else sc.to_raw(e[2]))
+                            for vid, e in memo.items() if vid != "#key"},
                 like=session.store.path)
     out = {}
+    texts: dict[str, str] = {}
     for vid in wanted:
         k, raw, found = memo[vid]
         if found is None:
-            found = sc.from_raw(raw)
-            memo[vid] = (k, raw, found)
+            found = sc.from_raw(raw, vid, texts)
+        if raw is not None:  # keep one form, the findings: a save rebuilds the other
+            memo[vid] = (k, None, found)
         out[vid] = found
     return out
 

@@ -10,7 +10,15 @@ from __future__ import annotations
 
 import pendulum
 import pytest
+
 from otq.demo.generator import generate_store
+from otq.domain import VisitStatus
+from otq.scrubber import scrub_visit
+from otq.services import document_cache, scrubbing
+from otq.services.documents import document_needs as fresh_needs
+from otq.services.scrub_cache import cache_path, load, to_raw
+from otq.services.scrubbing import all_findings, scrub_context
+from otq.services.session import Session
 from otq.store import Put, Store
 from otq.store.sync import share_strings
 
@@ -59,3 +67,44 @@ def test_share_strings__changes_no_value():
     assert data == copy
     a, b = data["visits"]["a"], data["visits"]["b"]
     assert a["x"] is b["x"] is a["l"][2]["y"] and a["l"][0] is b["l"][0]
+
+
+def _fresh_raw(session: Session) -> dict[str, list]:
+    ctx = scrub_context(session)
+    return {v.id: to_raw(scrub_visit(v, ctx)) for v in session.entities("visits").values()
+            if v.status is VisitStatus.UNCODED}
+
+
+def test_scrub_cache__a_save_after_the_findings_were_read_from_the_file_writes_them_whole(
+        demo, monkeypatch):
+    all_findings(Session.open(demo, today=TODAY))  # scrubs everything, writes the file
+    second = Session.open(demo, today=TODAY)
+    found = all_findings(second)  # read from the file; only the decoded form is kept
+    assert all(e[1] is None for k, e in second._lasting["scrub-memo"].items() if k != "#key")
+    texts = {id(f.message) for fs in found.values() for f in fs}
+    assert len(texts) < sum(len(fs) for fs in found.values())  # equal messages shared
+    assert all(f.subject_id is vid for vid, fs in found.items() for f in fs if f.subject_id == vid)
+    monkeypatch.setattr(scrubbing, "SAVE_AFTER", 1)
+    visit = second.entity("visits", next(iter(found)))
+    patient = second.store.get("patients", visit.patient_id)
+    second.store.commit([Put("patients", {**patient, "first_name": ""}, patient["version"])],
+                        action="test.edit")
+    after = all_findings(second)  # one patient re-scrubbed; the file is written again
+    assert {vid: to_raw(fs) for vid, fs in after.items()} == _fresh_raw(second)
+    third = Session.open(demo, today=TODAY)
+    saved = load(cache_path(third), scrubbing.sc.store_key(third, scrubbing.sc.rules_fingerprint(
+        third)))
+    assert {vid: raw for vid, (_, raw) in saved.items()} == _fresh_raw(third)
+
+
+def test_needs_cache__needs_read_from_the_file_use_the_stores_visit_ids(demo):
+    first = Session.open(demo, today=TODAY)
+    expected = document_cache.document_needs(first)
+    assert document_cache.cache_path(first).exists()
+    second = Session.open(demo, today=TODAY)
+    got = document_cache.document_needs(second)
+    assert got == expected == fresh_needs(second)
+    visits = second.records("visits")
+    canon = {vid: vid for vid in visits}
+    ids = [vid for need in got.values() for vid in need.visit_ids]
+    assert ids and all(canon[vid] is vid for vid in ids)
