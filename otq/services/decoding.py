@@ -4,12 +4,13 @@
 (``typing.get_origin`` and friends), and parses every date with ``pendulum.parse``: about
 0.3 ms per visit, half a minute for a 100,000-visit store. Here each class's hints are
 read once and turned into one generated Python function per class, which converts every
-field inline and fills the new object's attributes directly (a frozen dataclass's
-``__init__`` sets each field through ``object.__setattr__``: a third of the time).
+field inline and sets it on a new object as the dataclass's ``__init__`` would, without
+building keyword arguments for it (frozen: ``object.__setattr__``, field by field).
 
-Dates, money and enum members are looked up in tables rather than built again: a store
-of 100,000 visits holds a few hundred distinct dates and charges, and the objects are
-immutable, so every visit of a day shares one ``Date`` (less time and less memory).
+Dates, money, enum members and tuples of codes are looked up in tables rather than built
+again: a store of 100,000 visits holds a few hundred distinct dates, charges and modifier
+lists, and the objects are immutable, so every visit of a day shares one ``Date`` (less
+time and less memory).
 
 The result is the same object ``codec.decode`` makes (a test compares them record by
 record on a generated store); anything unusual falls back to the codec's own rules.
@@ -35,6 +36,9 @@ _DECODERS: dict[type, Callable[[dict[str, Any]], Any]] = {}
 #: ISO text -> Date and text -> Decimal already made (both immutable, so shared)
 _DATES: dict[str, pendulum.Date | None] = {}
 _DECIMALS: dict[str, Decimal | None] = {}
+_TUPLES: dict[tuple, tuple] = {}
+#: a tuple is shared when it holds at most this many items of at most this many characters
+_SHARED_ITEMS, _SHARED_TEXT = 4, 16
 #: the tables stop growing here (a hostile store must not fill memory through them)
 _MEMO_LIMIT = 50_000
 
@@ -103,6 +107,27 @@ _parse_date = _memoized(_read_date, _DATES)
 _decimal = _memoized(_read_decimal, _DECIMALS)
 
 
+def _int(value: Any) -> int | None:
+    return int(value) if value is not None else None
+
+
+def _shared(value: tuple) -> tuple:
+    """One object for equal short tuples of codes (modifiers, pointers, diagnoses).
+
+    Longer tuples or longer texts (a need's visit ids) are left alone: they rarely repeat,
+    and the table would only keep them alive.
+    """
+    if len(value) > _SHARED_ITEMS or (value and type(value[0]) is str
+                                      and max(map(len, value)) > _SHARED_TEXT):
+        return value
+    try:
+        return _TUPLES[value]
+    except KeyError:
+        if len(_TUPLES) < _MEMO_LIMIT:
+            _TUPLES[value] = value
+        return value
+
+
 def _text(value: Any) -> str:
     return value if type(value) is str else ("" if value is None else str(value))
 
@@ -132,7 +157,9 @@ def _converter(tp: Any) -> Converter:  # noqa: PLR0911 - one branch per kind of 
         if item is _same:
             return lambda v: tuple(v or ())
         if item is _text:
-            return lambda v: tuple([x if type(x) is str else _text(x) for x in v or ()])
+            return lambda v: _shared(tuple([x if type(x) is str else _text(x) for x in v or ()]))
+        if item is _int:
+            return lambda v: _shared(tuple([_int(x) for x in v or ()]))
         return lambda v: tuple([item(x) for x in v or ()])
     if origin is dict:
         return lambda v: dict(v or {})
@@ -149,7 +176,7 @@ def _converter(tp: Any) -> Converter:  # noqa: PLR0911 - one branch per kind of 
     if tp is bool:
         return bool
     if tp is int:
-        return lambda v: int(v) if v is not None else None
+        return _int
     if tp is str:
         return _text
     return _same
@@ -163,7 +190,8 @@ def _decoder(cls: type) -> Callable[[dict[str, Any]], Any]:
     """A function that makes a ``cls`` from a record the way ``cls(**converted)`` would.
 
     The generated code reads each field once, converts it (``str`` fields, the most
-    common, inline) and fills the object's ``__dict__``; a field the record lacks gets its
+    common, inline) and sets it with ``object.__setattr__`` (not through ``__dict__``,
+    which would give every object a dict of its own); a field the record lacks gets its
     default. A record missing a required field goes through ``cls(...)`` for its error.
     Classes with slots, ``__post_init__`` or ``init=False`` fields always do.
     """
@@ -178,21 +206,22 @@ def _decoder(cls: type) -> Callable[[dict[str, Any]], Any]:
             or any(not f.init for f in fields)):
         return slow
     env: dict[str, Any] = {"_cls": cls, "_new": object.__new__, "_slow": slow,
+                           "_set": object.__setattr__,
                            "_MISSING": dataclasses.MISSING, "_text": _text}
-    lines = ["def decode(r):", "    get = r.get", "    obj = _new(_cls)", "    d = obj.__dict__"]
+    lines = ["def decode(r):", "    get = r.get", "    obj = _new(_cls)"]
     for i, f in enumerate(fields):
         conv = plan[i][1]
         env[f"_c{i}"] = conv
         value = "v if type(v) is str else _text(v)" if conv is _text else f"_c{i}(v)"
         lines.append(f"    v = get({f.name!r}, _MISSING)")
         lines.append("    if v is not _MISSING:")
-        lines.append(f"        d[{f.name!r}] = {value}")
+        lines.append(f"        _set(obj, {f.name!r}, {value})")
         if f.default is not dataclasses.MISSING:
             env[f"_d{i}"] = f.default
-            lines += ["    else:", f"        d[{f.name!r}] = _d{i}"]
+            lines += ["    else:", f"        _set(obj, {f.name!r}, _d{i})"]
         elif f.default_factory is not dataclasses.MISSING:
             env[f"_f{i}"] = f.default_factory
-            lines += ["    else:", f"        d[{f.name!r}] = _f{i}()"]
+            lines += ["    else:", f"        _set(obj, {f.name!r}, _f{i}())"]
         else:
             lines += ["    else:", "        return _slow(r)"]
     lines.append("    return obj")

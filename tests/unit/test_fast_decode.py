@@ -85,3 +85,18 @@ def test_fast_decode__needs_from_the_cache_file_shape():
            "period_end": "2026-12-13", "ask": "referring physician", "visit_ids": ["v"],
            "on_file_in_ehr": False}
     assert fast_decode(DocumentNeed, raw) == decode(DocumentNeed, raw)
+
+
+def test_fast_decode__equal_short_code_tuples_are_one_object_and_long_ones_are_not():
+    a = fast_decode(Visit, VISIT)
+    b = fast_decode(Visit, {**VISIT, "id": "v2", "lines": [{**VISIT["lines"][0], "id": "l2"}]})
+    assert a.lines[0].modifiers is b.lines[0].modifiers == ("GO",)
+    assert a.lines[0].dx_pointers is b.lines[0].dx_pointers == (1,)
+    assert a.diagnoses is b.diagnoses
+    ids = [f"{n:08d}-0000-4000-8000-000000000000" for n in range(3)]
+    raw = {"id": "n", "patient_id": "p", "payer_id": "medicare", "kind": "referral",
+           "key": "k", "needed_since": "2026-09-28", "period_start": None, "period_end": None,
+           "ask": "referring physician", "visit_ids": ids}
+    first, second = fast_decode(DocumentNeed, raw), fast_decode(DocumentNeed, dict(raw))
+    assert first.visit_ids == second.visit_ids == tuple(ids)
+    assert first.visit_ids is not second.visit_ids  # visit ids are not codes: not kept
