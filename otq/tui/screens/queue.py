@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from otq.queue_defs import QueueSpec
-from otq.services.queue_filter import apply_filter
+from otq.services.queue_filter import RowFilter
 from otq.services.queues import queue_counts
 from otq.tui.commands import QueueCommands
 from otq.tui.screens.team_actions import TEAM_BINDINGS, TeamActions
@@ -66,6 +66,9 @@ class QueueScreen(TeamActions, Screen, inherit_bindings=False):
         self.spec = spec
         self.filter_text = ""
         self.all_rows: list = []
+        # Keeps the last answers and facet columns of these rows, so each key of the
+        # filter searches what the previous one kept (100,000 rows: ms, not 100s of ms).
+        self._row_filter = RowFilter()
 
     def compose(self) -> ComposeResult:
         """Tabs, table, filter line (hidden until ``/``), status line and footer."""
@@ -113,8 +116,9 @@ class QueueScreen(TeamActions, Screen, inherit_bindings=False):
         table = self.table
         current = table.current_row
         # Filter what is shown: with M on, typing a real name must not find its row.
-        rows, problems = apply_filter(self.decorate(self.all_rows),
-                                      self.team_filter(self.filter_text), self.app.user)
+        rows, problems = self._row_filter.apply(self.decorate(self.all_rows),
+                                                self.team_filter(self.filter_text),
+                                                self.app.user)
         table.empty_message = (
             "No rows match the filter." if self.filter_text.strip()
             else "Opening the store..." if self.app.loading

@@ -102,9 +102,14 @@ class TeamActions(TagsAndBulk):
 
     def decorate(self, rows: list[QueueRow]) -> list[QueueRow]:
         """Rows as shown: PHI masked when ``M`` is on (the table marks tagged rows)."""
-        if self.app.masked:
-            rows = mask_rows(rows, [c.id for c in self.spec.columns])
-        return rows
+        if not self.app.masked:
+            return rows
+        # The same masked list for the same rows: the filter reuses its earlier answers
+        # only for a list it has seen, and masking 100,000 rows per key costs too.
+        cached = getattr(self, "_masked", None)
+        if cached is None or cached[0] is not rows:
+            cached = self._masked = (rows, mask_rows(rows, [c.id for c in self.spec.columns]))
+        return cached[1]
 
     def show_owner(self, name: str) -> None:
         """Show ``name``'s items: the filter line set to ``owner:NAME`` (the board's Enter)."""
