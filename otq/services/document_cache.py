@@ -28,7 +28,7 @@ from otq.services.decoding import fast_decode
 from otq.services.document_rules import compute_needs, load_requirements
 from otq.services.documents import documents
 from otq.services.session import Session
-from otq.store.sync import share_in_records
+from otq.store.sync import dump_snapshot
 
 
 def patient_keys(session: Session) -> dict[str, str]:
@@ -70,17 +70,13 @@ def _iso(d: Any) -> str | None:
 
 
 def _load(session: Session, path: Path, key: str) -> dict[str, tuple[str, dict]]:
-    try:
-        data = orjson.loads(path.read_bytes())
-    except (OSError, orjson.JSONDecodeError):
-        return {}
-    if not isinstance(data, dict) or data.get("format") != 1 or data.get("key") != key:
-        return {}
-    patients = data.get("patients", {})
     # The file spells out every visit id, patient id and payer again in every need (40 MB
     # at 50,000 visits): make them the store's own strings, and equal texts one object.
     ids = {k: k for table in ("patients", "visits") for k in session.records(table)}
-    share_in_records((need for _, raw in patients.values() for need in raw), ids)
+    data = sc.read_cache(path, ids)
+    if not isinstance(data, dict) or data.get("format") != 1 or data.get("key") != key:
+        return {}
+    patients = data.get("patients", {})
     out = {}
     for pid, (pkey, raw) in patients.items():
         out[ids.get(pid, pid)] = (pkey, {r["id"]: fast_decode(DocumentNeed, r) for r in raw})
@@ -105,8 +101,8 @@ def _build(session: Session) -> dict[str, DocumentNeed]:
     for pid in [p for p in memo if p != "#key" and p not in groups]:
         del memo[pid]
     if rules is not None and (len(stale) >= SAVE_AFTER or (stale and not path.exists())):
-        sc.write_cache(path, {"format": 1, "key": key, "patients": {
-            pid: [e[0], _to_raw(e[1])] for pid, e in memo.items() if pid != "#key"}},
+        sc.write_cache(path, orjson.Fragment(dump_snapshot({"format": 1, "key": key, "patients": {
+            pid: [e[0], _to_raw(e[1])] for pid, e in memo.items() if pid != "#key"}})),
             like=session.store.path)
     stored = documents(session)
     out: dict[str, DocumentNeed] = {}

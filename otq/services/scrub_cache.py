@@ -30,6 +30,7 @@ from otq.domain import Finding, Fix, Severity
 from otq.services.decoding import fast_decode
 from otq.services.session import Session
 from otq.store import encode
+from otq.store.sync import dump_snapshot, load_snapshot, share_strings
 
 FORMAT = 1
 #: patient-scoped tables, and the field naming the patient
@@ -128,10 +129,7 @@ def from_raw(raw: list[RawFinding], subject_id: str | None = None,
 # ------------------------------------------------------------------------ the file
 def load(path: Path, key: str) -> dict[str, tuple[str, list[RawFinding]]]:
     """The cached results in ``path`` if they were made under ``key`` (else nothing)."""
-    try:
-        data = orjson.loads(path.read_bytes())
-    except (OSError, orjson.JSONDecodeError):
-        return {}
+    data = read_cache(path, {})
     if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("key") != key:
         return {}
     visits = data.get("visits")
@@ -141,9 +139,32 @@ def load(path: Path, key: str) -> dict[str, tuple[str, list[RawFinding]]]:
 def save(path: Path, key: str, entries: dict[str, tuple[str, list[RawFinding]]], *,
          like: Path) -> bool:
     """Write the cache atomically with the store's mode and group; False if it could not."""
-    return write_cache(path, {"format": FORMAT, "key": key,
-                              "visits": {vid: [k, raw] for vid, (k, raw) in entries.items()}},
-                       like=like)
+    return write_cache(path, orjson.Fragment(dump_snapshot({
+        "format": FORMAT, "key": key,
+        "visits": {vid: [k, raw] for vid, (k, raw) in entries.items()}})), like=like)
+
+
+def read_cache(path: Path, memo: dict[str, str] | None = None) -> Any:
+    """What a cache file holds (None: missing or not JSON), equal strings shared through
+    ``memo`` (see ``otq.store.sync.share_strings``).
+
+    ``save`` and the needs cache write one entry a line (``dump_snapshot``), so that reading
+    a 60 MB file never holds the parser's working copy of all of it (as much again as the
+    parsed data, at the moment a session's memory peaks); other files are parsed whole.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    data = load_snapshot(raw, memo)
+    if data is None:
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return None
+        if isinstance(data, dict) and memo is not None:
+            share_strings(data, memo)
+    return data
 
 
 def write_cache(path: Path, data: Any, *, like: Path) -> bool:

@@ -78,7 +78,7 @@ def share_strings(data: dict[str, Any], memo: dict[str, str] | None = None) -> N
 
 
 def share_in_records(records: Iterable[Any], memo: dict[str, str] | None = None) -> None:
-    """``share_strings`` for a sequence of records (dicts; anything else is skipped)."""
+    """``share_strings`` for a sequence of records (dicts or lists; others are skipped)."""
     share = (memo if memo is not None else {}).setdefault
 
     def walk(rec: dict[str, Any]) -> None:
@@ -88,17 +88,25 @@ def share_in_records(records: Iterable[Any], memo: dict[str, str] | None = None)
                 if key != "id":
                     rec[key] = share(value, value)
             elif kind is list:
-                for i, item in enumerate(value):
-                    if type(item) is str:
-                        value[i] = share(item, item)
-                    elif type(item) is dict:
-                        walk(item)
+                walk_list(value)
             elif kind is dict:
                 walk(value)
+
+    def walk_list(items: list[Any]) -> None:
+        for i, item in enumerate(items):
+            kind = type(item)
+            if kind is str:
+                items[i] = share(item, item)
+            elif kind is dict:
+                walk(item)
+            elif kind is list:
+                walk_list(item)
 
     for rec in records:
         if type(rec) is dict:
             walk(rec)
+        elif type(rec) is list:
+            walk_list(rec)
 
 
 # ------------------------------------------------------------ snapshot layout
@@ -111,7 +119,8 @@ def dump_snapshot(data: dict[str, dict[str, Any]]) -> bytes:
 
     ``{`` and ``}`` on lines of their own, each table opened by a ``"name":{`` line and
     closed by a ``}`` or ``},`` line, and between them one ``"id":{record}`` line per
-    record (a comma after all but the last). Any JSON reader reads it; ``load_snapshot``
+    record (a comma after all but the last). A value that is not a table (a cache file's
+    format and key) is one ``"name":value`` line. Any JSON reader reads it; ``load_snapshot``
     reads it a batch of records at a time, so opening a store never holds the parser's
     working copy of the whole file (as much again as the parsed store).
     """
@@ -119,6 +128,10 @@ def dump_snapshot(data: dict[str, dict[str, Any]]) -> bytes:
     out = [b"{\n"]
     last_table = len(data) - 1
     for t, (name, records) in enumerate(data.items()):
+        if not isinstance(records, dict):  # not a table: one line (cache files' headers)
+            out.append(b"%s:%s%s\n" % (dumps(name), dumps(records),
+                                        b"," if t < last_table else b""))
+            continue
         out.append(dumps(name) + b":{\n")
         last = len(records) - 1
         out.extend(b"%s:%s%s\n" % (dumps(rid), dumps(rec), b"," if i < last else b"")
@@ -151,8 +164,17 @@ def load_snapshot(raw: bytes, memo: dict[str, str] | None = None) -> dict[str, A
             pos = end + 1
             if line == b"}":  # an object without tables ("}," must precede a table)
                 return data if not data and not raw[pos:].strip() else None
-            if not line.endswith(b":{") or (name := loads(line[:-2])) in data \
-                    or not isinstance(name, str):
+            if not line.endswith(b":{"):  # a member on one line: "name":value[,]
+                comma = line.endswith(b",")
+                member = loads(b"{" + line[:len(line) - comma] + b"}")
+                if len(member) != 1 or next(iter(member)) in data:
+                    return None
+                data.update(member)
+                if comma:
+                    continue
+                return data if raw[pos:pos + 2] == b"}\n" and not raw[pos + 2:].strip() \
+                    else None
+            if (name := loads(line[:-2])) in data or not isinstance(name, str):
                 return None
             table = data[name] = {}
             start = count = 0

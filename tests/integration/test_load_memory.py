@@ -20,7 +20,7 @@ from otq.services.scrub_cache import cache_path, load, to_raw
 from otq.services.scrubbing import all_findings, scrub_context
 from otq.services.session import Session
 from otq.store import Put, Store
-from otq.store.sync import share_strings
+from otq.store.sync import load_snapshot, share_strings
 
 TODAY = pendulum.date(2026, 3, 16)
 
@@ -108,3 +108,12 @@ def test_needs_cache__needs_read_from_the_file_use_the_stores_visit_ids(demo):
     canon = {vid: vid for vid in visits}
     ids = [vid for need in got.values() for vid in need.visit_ids]
     assert ids and all(canon[vid] is vid for vid in ids)
+
+
+def test_cache_files__are_written_one_entry_a_line(demo):
+    session = Session.open(demo, today=TODAY)
+    all_findings(session)
+    document_cache.document_needs(session)
+    for path in (cache_path(session), document_cache.cache_path(session)):
+        raw = path.read_bytes()
+        assert raw.startswith(b'{\n"format":1,\n"key":') and load_snapshot(raw) is not None

@@ -12,12 +12,17 @@ from otq.store import sync
 from otq.store.sync import dump_snapshot, load_snapshot
 
 DATA = {
+    "format": 1,
+    "key": "k,\n}",
     "_meta": {"meta": {"id": "meta", "schema": 1, "seq": 4}},
     "visits": {f"v{i}": {"id": f"v{i}", "provider_id": "pr-1", "note": 'a "quoted",\n }{',
                          "lines": [{"id": f"l{i}", "cpt": "97110"}]} for i in range(7)},
     "claims": {},
     "patients": {"p1": {"id": "p1", "name": "Ann"}},
+    "scrubbed": {"v1": ["key-1", [["RULE", "error", "provider pr-1", "f", "v1", None]]]},
+    "last": [1, 2],
 }
+TABLES = {k: v for k, v in DATA.items() if isinstance(v, dict)}
 
 
 def _whole(raw: bytes):
@@ -32,13 +37,17 @@ def test_load_snapshot__reads_what_dump_snapshot_wrote_in_any_batch_size(monkeyp
     monkeypatch.setattr(sync, "SNAPSHOT_BATCH", batch)
     raw = dump_snapshot(DATA)
     assert orjson.loads(raw) == DATA == load_snapshot(raw)
-    assert raw.count(b"\n") == 2 + 2 * len(DATA) + sum(len(t) for t in DATA.values())
+    assert raw.count(b"\n") == 2 + len(DATA) + len(TABLES) + sum(len(t) for t in TABLES.values())
 
 
 def test_load_snapshot__shares_equal_strings_but_not_record_ids():
     got = load_snapshot(dump_snapshot(DATA))
     a, b = got["visits"]["v0"], got["visits"]["v1"]
     assert a["provider_id"] is b["provider_id"] and a["lines"][0]["cpt"] is b["lines"][0]["cpt"]
+    assert got["scrubbed"]["v1"][1][0][2][-4:] == "pr-1"
+    memo = {"pr-1": "pr-1"}
+    got = load_snapshot(dump_snapshot(DATA), memo)
+    assert got["visits"]["v3"]["provider_id"] is memo["pr-1"]
 
 
 def test_load_snapshot__leaves_a_compact_snapshot_to_the_whole_parse():
@@ -61,3 +70,18 @@ def test_load_snapshot__never_reads_a_damaged_file_otherwise_than_a_whole_parse(
             accepted += 1
             assert got == _whole(case), case
     assert accepted > 0  # some edits (inside strings, blank space) still read
+
+
+def test_read_cache__reads_both_layouts_and_shares_strings(tmp_path):
+    from otq.services.scrub_cache import read_cache
+
+    compact, lines = tmp_path / "compact", tmp_path / "lines"
+    compact.write_bytes(orjson.dumps(DATA))
+    lines.write_bytes(dump_snapshot(DATA))
+    for path in (compact, lines):
+        memo = {"pr-1": "pr-1"}
+        got = read_cache(path, memo)
+        assert got == DATA
+        assert got["visits"]["v2"]["provider_id"] is memo["pr-1"]
+    (tmp_path / "bad").write_bytes(b"{\n\"format\":1,\n")
+    assert read_cache(tmp_path / "bad") is None and read_cache(tmp_path / "none") is None
