@@ -11,6 +11,7 @@ sorted by owner, any other table changed) is a full rebuild, exactly as before.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field, replace
 
 import pendulum
@@ -35,6 +36,8 @@ class Built:
     hidden: set[str] = field(default_factory=set)
     #: subject id -> position in ``rows``, made on the first patch
     index: dict[str, int] | None = None
+    #: patient id -> the subjects of the queue (shown or snoozed) that are theirs
+    by_patient: dict[str, set[str]] | None = None
 
 
 def changed_subjects(changed: dict[str, set[str]] | None,
@@ -95,3 +98,54 @@ def patch_members(built: Built, items: dict[str, WorkItem], today: pendulum.Date
             else:
                 built.hidden.discard(subject)
     return len(built.members) - len(built.hidden)
+
+
+# ------------------------------------------------------------ one patient's changes
+#: tables whose records name their patient (``patient_id``); the rest need a rebuild
+PATIENT_FIELD_TABLES = frozenset({
+    "visits", "claims", "coverages", "authorizations", "appointments", "documents",
+    "verifications"})
+
+
+def changed_patients(changed: dict[str, set[str]] | None, get, subject_patient
+                     ) -> set[str] | None:
+    """The patients whose records the commits since touched; None when a change is not
+    one patient's (a payer, a provider, a deleted record...) and only a rebuild will do.
+
+    ``get(table, id)`` reads a record as it is now; ``subject_patient(kind, id)`` names
+    the patient of a queue subject (for work items).
+    """
+    if changed is None:
+        return None
+    out: set[str] = set()
+    for table, ids in changed.items():
+        for rid in ids:
+            rec = get(table, rid)
+            if rec is None:
+                return None  # deleted: whose it was is no longer known
+            if table == "patients":
+                pid = rid
+            elif table in PATIENT_FIELD_TABLES:
+                pid = rec.get("patient_id")
+            elif table == "workitems":
+                pid = subject_patient(rec.get("subject_type"), rec.get("subject_id"))
+            elif table == "denials":
+                claim = get("claims", rec.get("claim_id"))
+                pid = claim.get("patient_id") if claim else None
+            else:
+                return None
+            if not isinstance(pid, str):
+                return None
+            out.add(pid)
+    return out
+
+
+def splice_rows(spec: QueueSpec, rows: list, drop: set[str], add: list, order) -> list:
+    """``rows`` without the subjects in ``drop``, with the new rows ``add`` put where a
+    full build would have sorted them. ``order(row)`` is a row's full sort key (the
+    queue's sort, then its place among the subjects), the one a build's stable sorts
+    amount to."""
+    kept = [r for r in rows if r.subject_id not in drop] if drop else list(rows)
+    for row in sorted(add, key=order):
+        kept.insert(bisect.bisect_right(kept, order(row), key=order), row)
+    return kept

@@ -1,9 +1,8 @@
 """Queue rows: what each queue lists, computed from the store and the scrubber.
 
 The queue files name filters, columns and actions; this module registers what those
-names mean. A queue's rows are cached per store state, so switching queues and
-filtering never re-reads the store; after commits that only change owners they are
-patched rather than rebuilt (``queue_updates``).
+names mean; ``queue_build`` makes the rows from them. A queue's rows are cached per store
+state, so switching queues and filtering never re-reads the store.
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ from otq.domain import (
 from otq.domain.document import DocumentNeed
 from otq.queue_defs import QueueSpec
 from otq.services.eligibility import PendingEligibility, pending_eligibility, upcoming_visits
-from otq.services.queue_updates import Built, changed_subjects, patch_members, patch_rows
 from otq.services.scrubbing import all_findings
 from otq.services.session import Session
 from otq.text import safe_text
@@ -239,123 +237,18 @@ def _facets(session: Session, entity: str, obj: Any) -> dict[str, Any]:
 
 
 def queue_rows(session: Session, spec: QueueSpec) -> list[QueueRow]:
-    """Every row of a queue, sorted as the spec says, without snoozed items (cached)."""
+    """Every row of a queue, sorted as the spec says, without snoozed items (cached;
+    built, or brought up to date after commits, by ``otq.services.queue_build``)."""
+    from otq.services.queue_build import rows_of
 
-    def build(hidden: set[str]) -> list[QueueRow]:
-        objs = _subjects(session, spec.entity).values()
-        preds = [FILTERS[name][1] for name in spec.filters]
-        cols = [COLUMNS[spec.entity][c.id] for c in spec.columns]
-        items = work_items(session)
-        rows = []
-        for obj in objs:
-            if not all(p(session, obj) for p in preds):
-                continue
-            w = items.get(obj.id)
-            if w is not None and w.is_snoozed(session.today):
-                hidden.add(obj.id)
-                continue
-            values = [col(session, obj) for col in cols]
-            cells = tuple(str(v[0]) for v in values)
-            assignee = w.assignee if w else ""
-            rows.append(QueueRow(
-                subject_type=spec.entity, subject_id=obj.id, cells=cells,
-                sort_values=tuple(v[1] for v in values), assignee=assignee,
-                facets=_facets(session, spec.entity, obj),
-                search_text=" ".join(cells).lower(),
-            ))
-        index = {c.id: i for i, c in enumerate(spec.columns)}
-        for key in reversed(spec.sort):  # stable sorts, last key first
-            i = index[key.lstrip("-")]
-            rows.sort(key=lambda r, i=i: _sortable(r.sort_values[i]), reverse=key.startswith("-"))
-        return rows
-
-    def patched_or_built() -> list[QueueRow]:
-        with session.pinned():
-            rows = _patched_rows(session, spec)
-            if rows is None:
-                hidden: set[str] = set()
-                rows = build(hidden)
-                _last_built(session, "rows", spec)["built"] = Built(_seq(session), rows,
-                                                                    hidden=hidden)
-            return rows
-
-    return session.cached(f"rows:{spec.id}", patched_or_built)
-
-
-def _seq(session: Session) -> int:
-    return session.store.meta.get("seq", 0)
-
-
-def _last_built(session: Session, kind: str, spec: QueueSpec) -> dict[str, Built]:
-    # Kept across commits (Session.lasting), unlike the per-commit cache.
-    return session.lasting(f"built-{kind}:{spec.id}", dict)
-
-
-def _owner_changes(session: Session, built: Built) -> dict[str, WorkItem] | None:
-    return changed_subjects(session.store.changed_since(built.seq),
-                            session.entities("workitems"))
-
-
-def _patched_rows(session: Session, spec: QueueSpec) -> list[QueueRow] | None:
-    """The rows last built for ``spec``, brought up to date if only owners changed since
-    (see ``queue_updates``); None when they must be built again."""
-    built = _last_built(session, "rows", spec).get("built")
-    if built is None:
-        return None
-    items = _owner_changes(session, built)
-    rows = patch_rows(spec, built, items, session.today) if items is not None else None
-    if rows is not None:
-        built.seq, built.rows = _seq(session), rows
-    return rows
-
-
-def _sortable(value: Any) -> tuple[int, Any]:
-    # Mixed types (a date and a '-') must not make sort raise.
-    if isinstance(value, (int, float, Decimal)):
-        return (0, value)
-    return (1, str(value))
+    return rows_of(session, spec)
 
 
 def queue_counts(session: Session, specs: list[QueueSpec]) -> dict[str, int]:
-    """How many rows each queue has now.
+    """How many rows each queue has now (see ``otq.services.queue_build``)."""
+    from otq.services.queue_build import counts_of
 
-    A queue whose rows are not built yet is counted without building them (no cells,
-    facets or sorting): the tabs show every queue's count, the screen only one queue's rows.
-    """
-    out = {}
-    for spec in specs:
-        rows = session.peek(f"rows:{spec.id}")
-        if rows is None:
-            with session.pinned():
-                rows = _patched_rows(session, spec)
-            if rows is not None:  # the screen's reload will ask for these very rows
-                session.cached(f"rows:{spec.id}", lambda rows=rows: rows)
-        out[spec.id] = len(rows) if rows is not None else _count(session, spec)
-    return out
-
-
-def _count(session: Session, spec: QueueSpec) -> int:
-    def build() -> int:
-        with session.pinned():
-            holder = _last_built(session, "count", spec)
-            built = holder.get("built")
-            items = _owner_changes(session, built) if built is not None else None
-            if built is not None and items is not None:
-                n = patch_members(built, items, session.today)
-                built.seq = _seq(session)
-                return n
-            preds = [FILTERS[name][1] for name in spec.filters]
-            owners = work_items(session)
-            built = holder["built"] = Built(_seq(session))
-            for obj in _subjects(session, spec.entity).values():
-                if all(p(session, obj) for p in preds):
-                    built.members.add(obj.id)
-                    w = owners.get(obj.id)
-                    if w is not None and w.is_snoozed(session.today):
-                        built.hidden.add(obj.id)
-            return len(built.members) - len(built.hidden)
-
-    return session.cached(f"count:{spec.id}", build)
+    return counts_of(session, specs)
 
 
 def check_queues(specs: list[QueueSpec]) -> list[str]:

@@ -105,3 +105,34 @@ def test_any_other_change__rebuilds(store):
     watcher.refresh()
     assert queue_rows(watcher, SPECS["uncoded"]) == _fresh(store)[0]["uncoded"]
 
+
+
+def test_coding_visits__patches_that_patients_rows_in_every_queue(store, monkeypatch):
+    from otq.services import coding, queue_build
+
+    watcher = _watching(store)
+    biller = Session.open(store, today=TODAY)
+    coded = 0
+    for row in queue_rows(biller, SPECS["uncoded"])[:12]:
+        draft = coding.open_draft(biller, row.subject_id)
+        for _ in range(5):  # every offered fix, as a coder pressing F would
+            fixes = [f.fix for f in draft.findings() if f.fix is not None and f.is_error]
+            if not fixes:
+                break
+            draft.apply(fixes[0])
+        coded += coding.save_draft(draft).coded
+    assert coded  # some became ready claims: rows leave one queue and enter another
+    build = queue_build._build
+
+    def only_patients(session, spec, built, only=None):
+        assert only is not None, f"{spec.id} rebuilt instead of patched"
+        return build(session, spec, built, only)
+
+    monkeypatch.setattr(queue_build, "_build", only_patients)
+    watcher.refresh()
+    rows = {sid: queue_rows(watcher, spec) for sid, spec in SPECS.items()}
+    counts = queue_counts(watcher, list(SPECS.values()))
+    monkeypatch.undo()
+    want_rows, want_counts = _fresh(store)
+    assert rows == want_rows
+    assert {k: counts[k] for k in rows} == want_counts
