@@ -36,9 +36,13 @@ ACTIONS = ("open", "claim", "assign", "note", "snooze", "export", "appeal", "wri
            "resubmit", "bill", "verify")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QueueRow:
-    """One row of a queue: display cells plus what filtering and sorting need."""
+    """One row of a queue: display cells plus what filtering and sorting need.
+
+    (Slots: a queue holds up to hundreds of thousands of rows, and a per-row ``__dict__``
+    was a fifth of their memory.)
+    """
 
     subject_type: str
     subject_id: str
@@ -57,8 +61,23 @@ def work_items(session: Session) -> dict[str, WorkItem]:
 
 
 def _patient_name(session: Session, patient_id: str) -> str:
-    p = session.entity("patients", patient_id)
-    return safe_text(p.display_name) if p else "?"
+    # One string per patient, shared by every row of theirs (not one per row).
+    names = session.cached("patient-names", dict)
+    name = names.get(patient_id)
+    if name is None:
+        p = session.entity("patients", patient_id)
+        name = names[patient_id] = safe_text(p.display_name) if p else "?"
+    return name
+
+
+#: equal facet sets (the same CPT codes, the same rule ids) shared by every row that has
+#: them; there are only as many as there are distinct combinations
+_SETS: dict[frozenset, frozenset] = {}
+
+
+def _shared(values: Any) -> frozenset:
+    fs = frozenset(values)
+    return _SETS.setdefault(fs, fs)
 
 
 def _payer_id(session: Session, coverage_id: str) -> str:
@@ -219,11 +238,11 @@ def _facets(session: Session, entity: str, obj: Any) -> dict[str, Any]:
     if isinstance(obj, Visit):
         return {"payer": _payer_id(session, obj.coverage_id),
                 "age": _days_since(session, obj.date_of_service),
-                "cpt": {ln.cpt for ln in obj.lines},
-                "rule": {f.rule_id for f in all_findings(session).get(obj.id, ())}}
+                "cpt": _shared(ln.cpt for ln in obj.lines),
+                "rule": _shared(f.rule_id for f in all_findings(session).get(obj.id, ()))}
     if isinstance(obj, Claim):
         return {"payer": obj.payer_id, "age": _days_since(session, obj.date_of_service),
-                "cpt": {ln.cpt for ln in obj.lines}}
+                "cpt": _shared(ln.cpt for ln in obj.lines)}
     if isinstance(obj, Denial):
         return {"payer": obj.payer_id, "age": _days_since(session, obj.denied_on),
                 "carc": obj.carc, "group": obj.group_code}
