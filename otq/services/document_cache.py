@@ -28,7 +28,7 @@ from otq.services.decoding import fast_decode
 from otq.services.document_rules import compute_needs, load_requirements
 from otq.services.documents import documents
 from otq.services.session import Session
-from otq.store.sync import dump_snapshot
+from otq.store.snapshot import dump_snapshot
 
 
 def patient_keys(session: Session) -> dict[str, str]:

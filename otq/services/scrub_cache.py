@@ -30,7 +30,7 @@ from otq.domain import Finding, Fix, Severity
 from otq.services.decoding import fast_decode
 from otq.services.session import Session
 from otq.store import encode
-from otq.store.sync import dump_snapshot, load_snapshot, share_strings
+from otq.store.snapshot import dump_snapshot, load_snapshot, share_strings
 
 FORMAT = 1
 #: patient-scoped tables, and the field naming the patient
@@ -146,7 +146,7 @@ def save(path: Path, key: str, entries: dict[str, tuple[str, list[RawFinding]]],
 
 def read_cache(path: Path, memo: dict[str, str] | None = None) -> Any:
     """What a cache file holds (None: missing or not JSON), equal strings shared through
-    ``memo`` (see ``otq.store.sync.share_strings``).
+    ``memo`` (see ``otq.store.snapshot.share_strings``).
 
     ``save`` and the needs cache write one entry a line (``dump_snapshot``), so that reading
     a 60 MB file never holds the parser's working copy of all of it (as much again as the

@@ -31,6 +31,7 @@ from typing import Any
 
 from otq.errors import StoreWriteError
 from otq.store import journal
+from otq.store.snapshot import dump_snapshot
 from otq.store.storage import (
     ensure_writable,
     install,
@@ -39,7 +40,7 @@ from otq.store.storage import (
     write_error,
     write_temp,
 )
-from otq.store.sync import META, SyncedMemory, _sig, dump_snapshot
+from otq.store.sync import META, SyncedMemory, _sig
 
 #: checkpoint when the journal's commits exceed this share of the snapshot's size...
 CHECKPOINT_RATIO = 0.25

@@ -15,10 +15,8 @@ for the one we read.
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 from collections import deque
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,7 @@ import orjson
 from otq.errors import StoreCorruptError, StoreMissingError
 from otq.store import journal
 from otq.store.journal import JournalDamaged, Scan
+from otq.store.snapshot import _without_gc, load_snapshot, share_strings
 from otq.store.storage import Signature, file_signature, install, write_error, write_temp
 
 SCHEMA_VERSION = 1
@@ -40,174 +39,6 @@ TABLES = (
 
 #: how many recent commits ``changed_since`` can answer for
 RECENT_COMMITS = 1000
-
-
-def _without_gc(parse: Any, raw: bytes) -> dict[str, Any]:
-    """Parse with the cyclic garbage collector paused, then exempt the result from it.
-
-    A big store is millions of dicts and lists; allocating them triggers collection after
-    collection (a 470 MB snapshot took 25 s to parse instead of 5), and every later full
-    collection would walk them all again (6 s, at a random keystroke). JSON data has no
-    reference cycles, so reference counting frees it when it is dropped; freezing only
-    stops the collector from scanning it.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return parse(raw)
-    finally:
-        if enabled:
-            gc.enable()
-        gc.freeze()
-
-
-def share_strings(data: dict[str, Any], memo: dict[str, str] | None = None) -> None:
-    """Make equal strings in the records of ``data`` (table -> id -> record) one object.
-
-    A parsed snapshot holds a new string for every value: 50,000 visits name the same
-    handful of providers, practices, dates, codes and modifiers, and each patient's ids
-    again in every visit, about 1.3 kB of repeats a visit (a quarter of the parsed
-    store). Values are only swapped for equal ones, so nothing reading them can tell.
-    Record ids are unique, so they are left as they are. ``memo`` (text -> the object
-    to use) may hold strings to share with, such as another table's ids.
-    """
-    memo = memo if memo is not None else {}
-    for table in data.values():
-        if isinstance(table, dict):
-            share_in_records(table.values(), memo)
-
-
-def share_in_records(records: Iterable[Any], memo: dict[str, str] | None = None) -> None:
-    """``share_strings`` for a sequence of records (dicts or lists; others are skipped)."""
-    share = (memo if memo is not None else {}).setdefault
-
-    def walk(rec: dict[str, Any]) -> None:
-        for key, value in rec.items():
-            kind = type(value)
-            if kind is str:
-                if key != "id":
-                    rec[key] = share(value, value)
-            elif kind is list:
-                walk_list(value)
-            elif kind is dict:
-                walk(value)
-
-    def walk_list(items: list[Any]) -> None:
-        for i, item in enumerate(items):
-            kind = type(item)
-            if kind is str:
-                items[i] = share(item, item)
-            elif kind is dict:
-                walk(item)
-            elif kind is list:
-                walk_list(item)
-
-    for rec in records:
-        if type(rec) is dict:
-            walk(rec)
-        elif type(rec) is list:
-            walk_list(rec)
-
-
-# ------------------------------------------------------------ snapshot layout
-#: records parsed at a time from a snapshot in the line layout
-SNAPSHOT_BATCH = 2000
-
-
-def dump_snapshot(data: dict[str, dict[str, Any]]) -> bytes:
-    """The snapshot file for ``data`` (table -> id -> record): JSON, one record a line.
-
-    ``{`` and ``}`` on lines of their own, each table opened by a ``"name":{`` line and
-    closed by a ``}`` or ``},`` line, and between them one ``"id":{record}`` line per
-    record (a comma after all but the last). A value that is not a table (a cache file's
-    format and key) is one ``"name":value`` line. Any JSON reader reads it; ``load_snapshot``
-    reads it a batch of records at a time, so opening a store never holds the parser's
-    working copy of the whole file (as much again as the parsed store).
-    """
-    dumps = orjson.dumps
-    out = [b"{\n"]
-    last_table = len(data) - 1
-    for t, (name, records) in enumerate(data.items()):
-        if not isinstance(records, dict):  # not a table: one line (cache files' headers)
-            out.append(b"%s:%s%s\n" % (dumps(name), dumps(records),
-                                        b"," if t < last_table else b""))
-            continue
-        out.append(dumps(name) + b":{\n")
-        last = len(records) - 1
-        out.extend(b"%s:%s%s\n" % (dumps(rid), dumps(rec), b"," if i < last else b"")
-                   for i, (rid, rec) in enumerate(records.items()))
-        out.append(b"},\n" if t < last_table else b"}\n")
-    out.append(b"}\n")
-    return b"".join(out)
-
-
-def load_snapshot(raw: bytes, memo: dict[str, str] | None = None) -> dict[str, Any] | None:
-    """The tables of a snapshot in ``dump_snapshot``'s layout, parsed a batch of records at
-    a time (equal strings shared through ``memo``, see ``share_strings``); None when
-    ``raw`` is not laid out so (an older snapshot, or a damaged one), for a whole parse.
-
-    Every byte is either a structure line checked here or part of a batch of record lines
-    that parses as the members of one JSON object, so what this accepts is valid JSON that
-    a whole parse reads the same way.
-    """
-    if not raw.startswith(b"{\n"):
-        return None
-    memo = memo if memo is not None else {}
-    data: dict[str, Any] = {}
-    pos, find, loads = 2, raw.find, orjson.loads
-    try:
-        while True:
-            end = find(b"\n", pos)
-            if end < 0:
-                return None
-            line = raw[pos:end]
-            pos = end + 1
-            if line == b"}":  # an object without tables ("}," must precede a table)
-                return data if not data and not raw[pos:].strip() else None
-            if not line.endswith(b":{"):  # a member on one line: "name":value[,]
-                comma = line.endswith(b",")
-                member = loads(b"{" + line[:len(line) - comma] + b"}")
-                if len(member) != 1 or next(iter(member)) in data:
-                    return None
-                data.update(member)
-                if comma:
-                    continue
-                return data if raw[pos:pos + 2] == b"}\n" and not raw[pos + 2:].strip() \
-                    else None
-            if (name := loads(line[:-2])) in data or not isinstance(name, str):
-                return None
-            table = data[name] = {}
-            start = count = 0
-            while True:
-                end = find(b"\n", pos)
-                if end < 0:
-                    return None
-                if raw[pos] == 0x7D:  # "}": the table's closing line
-                    closing = raw[pos:end]
-                    pos = end + 1
-                    break
-                if start == 0:
-                    start = pos
-                count += 1
-                comma = raw[end - 1] == 0x2C  # ","
-                pos = end + 1
-                if not comma or count == SNAPSHOT_BATCH:
-                    batch = loads(b"{" + raw[start:end - comma] + b"}")
-                    share_in_records(batch.values(), memo)
-                    table.update(batch)
-                    start = count = 0
-                    if not comma and raw[pos:pos + 1] != b"}":
-                        return None  # only the last record goes without a comma
-            if start:  # record lines ending in a comma, then the closing line
-                return None
-            if closing == b"}":  # the last table: the object's end comes next
-                if raw[pos:pos + 2] != b"}\n" or raw[pos + 2:].strip():
-                    return None
-                return data
-            if closing != b"},":
-                return None
-    except (orjson.JSONDecodeError, IndexError):
-        return None
 
 
 def _sig(st: os.stat_result) -> Signature:

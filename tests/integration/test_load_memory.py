@@ -20,7 +20,7 @@ from otq.services.scrub_cache import cache_path, load, to_raw
 from otq.services.scrubbing import all_findings, scrub_context
 from otq.services.session import Session
 from otq.store import Put, Store
-from otq.store.sync import load_snapshot, share_strings
+from otq.store.snapshot import load_snapshot, share_strings
 
 TODAY = pendulum.date(2026, 3, 16)
 

@@ -8,8 +8,8 @@ import random
 import orjson
 import pytest
 
-from otq.store import sync
-from otq.store.sync import dump_snapshot, load_snapshot
+from otq.store import snapshot
+from otq.store.snapshot import dump_snapshot, load_snapshot
 
 DATA = {
     "format": 1,
@@ -34,7 +34,7 @@ def _whole(raw: bytes):
 
 @pytest.mark.parametrize("batch", [1, 2, 3, 2000])
 def test_load_snapshot__reads_what_dump_snapshot_wrote_in_any_batch_size(monkeypatch, batch):
-    monkeypatch.setattr(sync, "SNAPSHOT_BATCH", batch)
+    monkeypatch.setattr(snapshot, "SNAPSHOT_BATCH", batch)
     raw = dump_snapshot(DATA)
     assert orjson.loads(raw) == DATA == load_snapshot(raw)
     assert raw.count(b"\n") == 2 + len(DATA) + len(TABLES) + sum(len(t) for t in TABLES.values())
@@ -55,7 +55,7 @@ def test_load_snapshot__leaves_a_compact_snapshot_to_the_whole_parse():
 
 
 def test_load_snapshot__never_reads_a_damaged_file_otherwise_than_a_whole_parse(monkeypatch):
-    monkeypatch.setattr(sync, "SNAPSHOT_BATCH", 2)
+    monkeypatch.setattr(snapshot, "SNAPSHOT_BATCH", 2)
     raw = dump_snapshot(DATA)
     rng = random.Random(7)
     cases = [raw[:n] for n in range(len(raw))]  # every truncation
