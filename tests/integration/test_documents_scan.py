@@ -22,6 +22,9 @@ CLOCK = datetime(2026, 6, 30, 9, 41)
 @pytest.fixture
 def session(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    # Scans are typed relative to the working folder, as a biller in the scan folder would:
+    # a long absolute temp path typed key by key cost seconds per test.
+    monkeypatch.chdir(tmp_path)
     folder = tmp_path / "practice"
     folder.mkdir(mode=0o770)
     return make_session(folder, base_records({"m": "medicare", "c": "commercial"})
@@ -61,7 +64,7 @@ async def test_d__scanned_copy_takes_the_store_files_mode_and_group(session, tmp
     scan.write_bytes(b"%PDF-1.4 signed plan of care")
     os.chmod(scan, 0o644)  # the scanner's own mode must not leak into the store folder
     need = _poc(session)
-    app = await _receive(session, need.id, "fax 4411", str(scan))
+    app = await _receive(session, need.id, "fax 4411", scan.name)
     doc = document_needs(session)[need.id].document
     assert doc.received_on == TODAY and doc.reference == "fax 4411"
     copy = documents_folder(session) / doc.file_name
@@ -77,7 +80,7 @@ async def test_d__scanned_copy_takes_the_store_files_mode_and_group(session, tmp
 async def test_d__a_path_that_is_not_a_file_is_refused_and_nothing_is_recorded(session,
                                                                                tmp_path):
     need = _poc(session)
-    app = await _receive(session, need.id, "fax 4411", str(tmp_path / "no such scan.pdf"))
+    app = await _receive(session, need.id, "fax 4411", "no such scan.pdf")
     assert document_needs(session)[need.id].document is None
     assert not documents_folder(session).exists()
     assert "is not a readable file" in app.body_text
@@ -96,8 +99,8 @@ async def test_d__a_second_scan_of_the_same_document_replaces_the_copy(session, 
     first, second = tmp_path / "a.pdf", tmp_path / "b.pdf"
     first.write_bytes(b"first")
     second.write_bytes(b"second, legible")
-    await _receive(session, need.id, "fax 1", str(first))
-    await _receive(session, need.id, "fax 2", str(second))
+    await _receive(session, need.id, "fax 1", first.name)
+    await _receive(session, need.id, "fax 2", second.name)
     doc = document_needs(session)[need.id].document
     files = [p.name for p in documents_folder(session).iterdir()]
     assert files == [doc.file_name]
