@@ -172,7 +172,7 @@ class StoreLoading:
             reload()
         self.refresh_bindings()
         items = sum(counts.values())
-        self._status(f"store opened in {took:.1f} s ({items:,} queue items)")
+        self._status(f"store opened: {items:,} items, {took:.1f} s")
 
     def _load_failed(self, exc: OtqError) -> None:
         # A damaged or unreadable store: leave the screen and say why, as `otq` would
