@@ -164,24 +164,24 @@ def _last_built(session: Session, kind: str, spec: QueueSpec) -> dict[str, Built
     return session.lasting(f"built-{kind}:{spec.id}", dict)
 
 
-def _owner_changes(session: Session, built: Built) -> dict[str, WorkItem] | None:
-    return changed_subjects(session.store.changed_since(built.seq),
-                            session.entities("workitems"))
+def _owner_changes(session: Session, changed: dict[str, set[str]] | None
+                   ) -> dict[str, WorkItem] | None:
+    return changed_subjects(changed, session.entities("workitems"))
 
 
-def _patients_changed(session: Session, built: Built) -> set[str] | None:
+def _patients_changed(session: Session, changed: dict[str, set[str]] | None
+                      ) -> set[str] | None:
     def subject_patient(kind: Any, sid: Any) -> str | None:
         if kind == "document":
             need = q._subjects(session, "document").get(sid)
             return need.patient_id if need is not None else None
-        rec = session.store.get(_KIND_TABLES.get(kind, ""), sid) if kind in _KIND_TABLES \
-            else None
+        table = _KIND_TABLES.get(kind)
+        rec = session.store.get(table, sid) if table else None
         if rec is not None and kind == "denial":
             rec = session.store.get("claims", rec.get("claim_id"))
         return rec.get("patient_id") if rec is not None else None
 
-    return changed_patients(session.store.changed_since(built.seq), session.store.get,
-                            subject_patient)
+    return changed_patients(changed, session.store.get, subject_patient)
 
 
 def _patched_rows(session: Session, spec: QueueSpec) -> list[q.QueueRow] | None:
@@ -190,18 +190,20 @@ def _patched_rows(session: Session, spec: QueueSpec) -> list[q.QueueRow] | None:
     built = _last_built(session, "rows", spec).get("built")
     if built is None:
         return None
-    items = _owner_changes(session, built)
+    changed = session.store.changed_since(built.seq)
+    items = _owner_changes(session, changed)
     if items is not None:
         rows = patch_rows(spec, built, items, session.today)
     else:
-        rows = _patient_patch(session, spec, built)
+        rows = _patient_patch(session, spec, built, changed)
     if rows is not None:
         built.seq, built.rows = _seq(session), rows
     return rows
 
 
-def _patient_patch(session: Session, spec: QueueSpec, built: Built) -> list | None:
-    patients = _patients_changed(session, built)
+def _patient_patch(session: Session, spec: QueueSpec, built: Built,
+                   changed: dict[str, set[str]] | None) -> list | None:
+    patients = _patients_changed(session, changed)
     if patients is None or built.by_patient is None:
         return None
     drop: set[str] = set()
@@ -222,7 +224,8 @@ def _count(session: Session, spec: QueueSpec) -> int:
         with session.pinned():
             holder = _last_built(session, "count", spec)
             built = holder.get("built")
-            items = _owner_changes(session, built) if built is not None else None
+            items = (_owner_changes(session, session.store.changed_since(built.seq))
+                     if built is not None else None)
             if built is not None and items is not None:
                 n = patch_members(built, items, session.today)
                 built.seq = _seq(session)

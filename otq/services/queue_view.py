@@ -31,9 +31,10 @@ from typing import Any
 
 import orjson
 
+from otq.errors import OtqError
 from otq.queue_defs import QueueSpec
 from otq.services.queues import QueueRow, queue_counts
-from otq.services.scrub_cache import rules_fingerprint, write_cache
+from otq.services.scrub_cache import reference_fingerprint, rules_fingerprint, write_cache
 from otq.services.session import Session
 
 FORMAT = 1
@@ -213,8 +214,6 @@ def save_if_current(session: Session, specs: list[QueueSpec]) -> bool:
     the view saved when the store was opened stays, and the next start shows it as of
     then.
     """
-    from otq.errors import OtqError
-
     before = store_state(session.store.path)
     try:
         if session.refresh():
@@ -227,10 +226,7 @@ def save_if_current(session: Session, specs: list[QueueSpec]) -> bool:
 
 
 def current_rules() -> str | None:
-    """The rules fingerprint of the installed reference data and scrubber, without a store
-    (``rules_fingerprint`` reads only the session's ``reference``)."""
-    from types import SimpleNamespace
-
+    """The rules fingerprint of the installed reference data and scrubber, without a store."""
     from otq.reference import load_reference
 
-    return rules_fingerprint(SimpleNamespace(reference=load_reference()))  # type: ignore[arg-type]
+    return reference_fingerprint(load_reference())

@@ -60,11 +60,17 @@ def _files_stamp(paths: Iterable[Path]) -> str:
 def rules_fingerprint(session: Session) -> str | None:
     """What the rules are made of: reference files and scrubber sources. None when the
     session's reference data is not the files' (a test's), so nothing is persisted."""
+    return reference_fingerprint(session.reference)
+
+
+def reference_fingerprint(reference: Any) -> str | None:
+    """``rules_fingerprint`` for reference data in hand (no session needed: the TUI keys
+    its saved queue view on it before the store is open)."""
     from otq import scrubber
     from otq.reference import load_reference
     from otq.reference.catalogue import reference_dir
 
-    if session.reference is not load_reference():
+    if reference is not load_reference():
         return None
     src = Path(scrubber.__file__).parent
     text = _files_stamp(reference_dir().iterdir()) + "#" + _files_stamp(

@@ -152,8 +152,9 @@ class StoreLoading:
             session = self.opening.open_session()
             with session.pinned():
                 counts = queue_counts(session, self.specs)
+                wanted = set(self._wanted)  # a copy: the UI thread may add to it meanwhile
                 for spec in self.specs:
-                    if spec.id in set(self._wanted):
+                    if spec.id in wanted:
                         queue_rows(session, spec)
             after = queue_view.store_state(self.opening.store_path)
             # The view is "current" only if nothing changed the files while we read them.
