@@ -54,6 +54,8 @@ class Session:
     _cache_seq: int = field(default=-1, repr=False)
     #: table -> {id: ((version, changed_at), decoded object)}; survives commits
     _decoded: dict[str, dict[str, tuple[Any, Any]]] = field(default_factory=dict, repr=False)
+    #: table -> (store seq, {id: decoded object}): the last ``entities`` answer
+    _tables: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict, repr=False)
     _lasting: dict[str, Any] = field(default_factory=dict, repr=False)
     _pinned: int = field(default=0, repr=False)
 
@@ -125,7 +127,43 @@ class Session:
         return self.cached(f"entities:{table}", lambda: self._decode_table(table))
 
     def _decode_table(self, table: str) -> dict[str, Any]:
-        # Reuse the objects of records whose (version, changed_at) did not move.
+        # After a commit that names which records it changed, only those are decoded again
+        # and the rest of the last answer is reused (a table the commit did not touch is the
+        # very same dict). Otherwise every record is looked at, reusing the objects of those
+        # whose (version, changed_at) did not move.
+        seq = self._cache_seq
+        last = self._tables.get(table)
+        changed = self.store.changed_since(last[0]) if last is not None else None
+        if changed is not None:
+            ids = changed.get(table)
+            objects = last[1] if not ids else self._patch_table(table, last[1], ids)
+        else:
+            objects = self._decode_all(table)
+        self._tables[table] = (seq, objects)
+        return objects
+
+    def _patch_table(self, table: str, objects: dict[str, Any], ids: set[str]
+                     ) -> dict[str, Any]:
+        cls = ENTITY_TYPES[table]
+        records = self.records(table)
+        stamps = self._decoded.setdefault(table, {})
+        out = dict(objects)
+        added = False
+        for rid in ids:
+            rec = records.get(rid)
+            if rec is None:
+                out.pop(rid, None)
+                stamps.pop(rid, None)
+                continue
+            obj = fast_decode(cls, rec)
+            stamps[rid] = ((rec.get("version"), rec.get("changed_at")), obj)
+            added |= rid not in out
+            out[rid] = obj
+        if added:  # in the store's order, as a full decode gives (queue ties follow it)
+            out = {rid: out[rid] for rid in records}
+        return out
+
+    def _decode_all(self, table: str) -> dict[str, Any]:
         cls = ENTITY_TYPES[table]
         before = self._decoded.get(table, {})
         after: dict[str, tuple[Any, Any]] = {}
@@ -136,6 +174,35 @@ class Session:
                 stamp, fast_decode(cls, rec))
         self._decoded[table] = after
         return {rid: pair[1] for rid, pair in after.items()}
+
+    def kept(self, table: str, name: str, make: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
+        """``{id: make(record)}`` over a table, leaving out records ``make`` gives None for.
+
+        Kept across commits: after one that names its changes, only the changed records are
+        made again, and a table it did not touch gives the very same dict (callers may key
+        their own derived values on its identity). ``name`` tells different ``make`` apart.
+        """
+        holder = self._lasting.setdefault(f"kept:{table}:{name}", {})
+        seq = self.store.meta.get("seq", 0)
+        if holder.get("seq") == seq:
+            return holder["values"]
+        changed = self.store.changed_since(holder["seq"]) if "seq" in holder else None
+        records = self.records(table)
+        if changed is None:
+            values = {rid: v for rid, rec in records.items() if (v := make(rec)) is not None}
+        else:
+            values = holder["values"]
+            if changed.get(table):
+                values = dict(values)
+                for rid in changed[table]:
+                    rec = records.get(rid)
+                    v = make(rec) if rec is not None else None
+                    if v is None:
+                        values.pop(rid, None)
+                    else:
+                        values[rid] = v
+        holder["seq"], holder["values"] = seq, values
+        return values
 
     def entity(self, table: str, record_id: str) -> Any | None:
         """One decoded record, or None."""
