@@ -23,19 +23,15 @@ from typing import Any
 from otq.domain import WorkItem
 from otq.queue_defs import QueueSpec
 from otq.services import queues as q
+from otq.services.patient_changes import records_of, touched
 from otq.services.queue_updates import (
     Built,
-    changed_patients,
     changed_subjects,
     patch_members,
     patch_rows,
     splice_rows,
 )
 from otq.services.session import Session
-
-#: subject kind -> store table, for the patient of a work item's subject
-_KIND_TABLES = {"visit": "visits", "claim": "claims", "coverage": "coverages",
-                "denial": "denials"}
 
 
 def rows_of(session: Session, spec: QueueSpec) -> list[q.QueueRow]:
@@ -85,10 +81,8 @@ def _build(session: Session, spec: QueueSpec, built: Built,
     # of every queue, instead of a fresh copy per row (tens of MB on a big store).
     texts: dict[str, str] = session.cached("cell-texts", dict)
     rows = []
-    for obj in q._subjects(session, spec.entity).values():
+    for obj in _subjects_of(session, spec.entity, only):
         pid = patient(obj)
-        if only is not None and pid not in only:
-            continue
         if not all(p(session, obj) for p in preds):
             continue
         built.by_patient.setdefault(pid, set()).add(obj.id)
@@ -103,6 +97,9 @@ def _build(session: Session, spec: QueueSpec, built: Built,
             sort_values=tuple(v[1] for v in values), assignee=w.assignee if w else "",
             facets=q._facets(session, spec.entity, obj), search_text=" ".join(cells).lower(),
         ))
+    # Ties go by subject id, not by the store's order: a row patched in later (a patient's
+    # rows made again after a commit) then lands exactly where a full build puts it.
+    rows.sort(key=lambda r: r.subject_id)
     index = {c.id: i for i, c in enumerate(spec.columns)}
     for key in reversed(spec.sort):  # stable sorts, last key first
         i = index[key.lstrip("-")]
@@ -132,19 +129,31 @@ class _Desc:
         return other.v < self.v
 
 
-def _order(session: Session, spec: QueueSpec):
+def _order(spec: QueueSpec):
     """A row's place in a full build: the sort columns, then (the stable sorts' tie
-    break) its subject's place in the store."""
-    place = {sid: i for i, sid in enumerate(q._subjects(session, spec.entity))}
+    break) its subject's id."""
     index = {c.id: i for i, c in enumerate(spec.columns)}
     keys = [(index[k.lstrip("-")], k.startswith("-")) for k in spec.sort]
 
     def order(row: q.QueueRow) -> tuple:
         parts = [(_Desc(_sortable(row.sort_values[i])) if desc
                   else _sortable(row.sort_values[i])) for i, desc in keys]
-        return (*parts, place.get(row.subject_id, -1))
+        return (*parts, row.subject_id)
 
     return order
+
+
+def _subjects_of(session: Session, entity: str, only: set[str] | None) -> list[Any]:
+    """The queue entity's subjects; only those of the patients ``only``, when given."""
+    subjects = q._subjects(session, entity)
+    if only is None:
+        return list(subjects.values())
+    if entity in q.DERIVED_BY_PATIENT:
+        ids = [sid for pid in only for sid in q.DERIVED_BY_PATIENT[entity](session, pid)]
+    else:
+        table = q.ENTITY_TABLES[entity]
+        ids = [sid for pid in only for sid in records_of(session, table, pid)]
+    return [subjects[sid] for sid in ids if sid in subjects]
 
 
 def _patient_getter(session: Session, entity: str):
@@ -169,21 +178,6 @@ def _owner_changes(session: Session, changed: dict[str, set[str]] | None
     return changed_subjects(changed, session.entities("workitems"))
 
 
-def _patients_changed(session: Session, changed: dict[str, set[str]] | None
-                      ) -> set[str] | None:
-    def subject_patient(kind: Any, sid: Any) -> str | None:
-        if kind == "document":
-            need = q._subjects(session, "document").get(sid)
-            return need.patient_id if need is not None else None
-        table = _KIND_TABLES.get(kind)
-        rec = session.store.get(table, sid) if table else None
-        if rec is not None and kind == "denial":
-            rec = session.store.get("claims", rec.get("claim_id"))
-        return rec.get("patient_id") if rec is not None else None
-
-    return changed_patients(changed, session.store.get, subject_patient)
-
-
 def _patched_rows(session: Session, spec: QueueSpec) -> list[q.QueueRow] | None:
     """The rows last built for ``spec``, brought up to date; None when they must be
     built again (see the module docstring)."""
@@ -195,15 +189,14 @@ def _patched_rows(session: Session, spec: QueueSpec) -> list[q.QueueRow] | None:
     if items is not None:
         rows = patch_rows(spec, built, items, session.today)
     else:
-        rows = _patient_patch(session, spec, built, changed)
+        rows = _patient_patch(session, spec, built)
     if rows is not None:
         built.seq, built.rows = _seq(session), rows
     return rows
 
 
-def _patient_patch(session: Session, spec: QueueSpec, built: Built,
-                   changed: dict[str, set[str]] | None) -> list | None:
-    patients = _patients_changed(session, changed)
+def _patient_patch(session: Session, spec: QueueSpec, built: Built) -> list | None:
+    patients = touched(session, built.seq)
     if patients is None or built.by_patient is None:
         return None
     drop: set[str] = set()
@@ -216,7 +209,7 @@ def _patient_patch(session: Session, spec: QueueSpec, built: Built,
     built.hidden |= fresh.hidden
     built.index = None
     drop |= {r.subject_id for r in add}
-    return splice_rows(spec, built.rows, drop, add, _order(session, spec))
+    return splice_rows(spec, built.rows, drop, add, _order(spec))
 
 
 def _count(session: Session, spec: QueueSpec) -> int:
@@ -224,21 +217,42 @@ def _count(session: Session, spec: QueueSpec) -> int:
         with session.pinned():
             holder = _last_built(session, "count", spec)
             built = holder.get("built")
-            items = (_owner_changes(session, session.store.changed_since(built.seq))
-                     if built is not None else None)
-            if built is not None and items is not None:
-                n = patch_members(built, items, session.today)
-                built.seq = _seq(session)
-                return n
-            preds = [q.FILTERS[name][1] for name in spec.filters]
-            owners = q.work_items(session)
-            built = holder["built"] = Built(_seq(session))
-            for obj in q._subjects(session, spec.entity).values():
-                if all(p(session, obj) for p in preds):
-                    built.members.add(obj.id)
-                    w = owners.get(obj.id)
-                    if w is not None and w.is_snoozed(session.today):
-                        built.hidden.add(obj.id)
+            if built is None or not _patch_count(session, spec, built):
+                built = holder["built"] = Built(_seq(session), by_patient={})
+                _members(session, spec, built, None)
+            built.seq = _seq(session)
             return len(built.members) - len(built.hidden)
 
     return session.cached(f"count:{spec.id}", build)
+
+
+def _patch_count(session: Session, spec: QueueSpec, built: Built) -> bool:
+    """Bring a counted queue's members up to date as ``_patched_rows`` does its rows;
+    False when it must be counted again."""
+    items = _owner_changes(session, session.store.changed_since(built.seq))
+    if items is not None:
+        patch_members(built, items, session.today)
+        return True
+    patients = touched(session, built.seq)
+    if patients is None or built.by_patient is None:
+        return False
+    for pid in patients:
+        gone = built.by_patient.pop(pid, set())
+        built.members -= gone
+        built.hidden -= gone
+    _members(session, spec, built, patients)
+    return True
+
+
+def _members(session: Session, spec: QueueSpec, built: Built, only: set[str] | None) -> None:
+    """Add the subjects (of patients ``only``, when given) that pass the queue's filters."""
+    preds = [q.FILTERS[name][1] for name in spec.filters]
+    owners = q.work_items(session)
+    patient = _patient_getter(session, spec.entity)
+    for obj in _subjects_of(session, spec.entity, only):
+        if all(p(session, obj) for p in preds):
+            built.members.add(obj.id)
+            built.by_patient.setdefault(patient(obj), set()).add(obj.id)
+            w = owners.get(obj.id)
+            if w is not None and w.is_snoozed(session.today):
+                built.hidden.add(obj.id)

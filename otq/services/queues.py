@@ -190,6 +190,8 @@ ENTITY_TABLES = {"coverage": "coverages", "visit": "visits", "claim": "claims", 
 #: Entities whose subjects are computed rather than stored: entity -> {id: subject}.
 #: A needed document exists because the visits call for it, before anyone records it.
 DERIVED: dict[str, Callable[[Session], dict[str, Any]]] = {}
+#: entity -> (session, patient id) -> the ids of that patient's derived subjects
+DERIVED_BY_PATIENT: dict[str, Callable[[Session, str], list[str]]] = {}
 
 
 def _subjects(session: Session, entity: str) -> dict[str, Any]:
@@ -200,7 +202,7 @@ def _subjects(session: Session, entity: str) -> dict[str, Any]:
 
 # ------------------------------------------------------ documents (missing documents queue)
 def _register_documents() -> None:
-    from otq.services.document_cache import document_needs  # patient by patient, kept
+    from otq.services.document_cache import document_needs, needs_of  # per patient, kept
     from otq.services.document_rules import load_requirements
 
     def title(n: Any) -> str:
@@ -216,6 +218,7 @@ def _register_documents() -> None:
         return (r.on.isoformat(), r.on.isoformat()) if r else ("-", "9999")
 
     DERIVED["document"] = document_needs
+    DERIVED_BY_PATIENT["document"] = needs_of
     FILTERS["document.missing"] = ("document", lambda s, n: n.missing)
     COLUMNS["document"] = {
         "since": lambda s, n: (n.needed_since.isoformat(), n.needed_since),

@@ -136,3 +136,65 @@ def test_coding_visits__patches_that_patients_rows_in_every_queue(store, monkeyp
     want_rows, want_counts = _fresh(store)
     assert rows == want_rows
     assert {k: counts[k] for k in rows} == want_counts
+
+
+def _code_some(biller, n):
+    from otq.services import coding
+
+    coded = 0
+    for row in queue_rows(biller, SPECS["uncoded"])[:n]:
+        draft = coding.open_draft(biller, row.subject_id)
+        for _ in range(5):
+            fixes = [f.fix for f in draft.findings() if f.fix is not None and f.is_error]
+            if not fixes:
+                break
+            draft.apply(fixes[0])
+        coded += coding.save_draft(draft).coded
+    return coded
+
+
+def test_coding_visits__patches_the_counts_of_queues_never_opened(store, monkeypatch):
+    from otq.services import queue_build
+
+    watcher = Session.open(store, today=TODAY)
+    queue_counts(watcher, list(SPECS.values()))  # the tabs only
+    biller = Session.open(store, today=TODAY)
+    assert _code_some(biller, 8)
+    members = queue_build._members
+
+    def only_patients(session, spec, built, only):
+        assert only is not None, f"{spec.id} counted again instead of patched"
+        return members(session, spec, built, only)
+
+    monkeypatch.setattr(queue_build, "_members", only_patients)
+    watcher.refresh()
+    counts = queue_counts(watcher, list(SPECS.values()))
+    monkeypatch.undo()
+    assert counts == _fresh(store)[1]
+
+
+def test_derived_state__patched_after_commits_equals_a_fresh_session(store):
+    from otq.services.document_cache import document_needs
+    from otq.services.eligibility import latest_verifications, pending_eligibility
+
+    watcher = _watching(store)
+    document_needs(watcher)
+    pending_eligibility(watcher)
+    biller = Session.open(store, today=TODAY)
+    _code_some(biller, 6)
+    # a scheduled visit moves a day, and a coverage goes inactive
+    visit = next(v for v in biller.store.all("visits") if v["status"] == "scheduled")
+    biller.store.commit([Put("visits", {**visit, "date_of_service": TODAY.add(days=1)
+                                        .isoformat()}, expected_version=visit["version"])],
+                        action="test.move")
+    cov = biller.store.all("coverages")[0]
+    biller.store.commit([Put("coverages", {**cov, "status": "inactive"},
+                             expected_version=cov["version"])], action="test.cov")
+    watcher.refresh()
+    fresh = Session.open(store, today=TODAY)
+    assert document_needs(watcher) == document_needs(fresh)
+    assert pending_eligibility(watcher) == pending_eligibility(fresh)
+    assert latest_verifications(watcher) == latest_verifications(fresh)
+    for table in ("visits", "coverages", "claims"):
+        assert watcher.entities(table) == fresh.entities(table)
+        assert list(watcher.entities(table)) == list(fresh.entities(table))
