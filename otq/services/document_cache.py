@@ -27,6 +27,7 @@ from otq.services import scrub_cache as sc
 from otq.services.decoding import fast_decode
 from otq.services.document_rules import compute_needs, load_requirements
 from otq.services.documents import documents
+from otq.services.patient_changes import records_of, touched
 from otq.services.session import Session
 from otq.store.snapshot import dump_snapshot
 
@@ -48,7 +49,54 @@ def _shared_key(session: Session, req: Any, rules: str | None) -> str:
 def document_needs(session: Session) -> dict[str, DocumentNeed]:
     """Every needed document by id, with its stored record merged in (as
     ``documents.document_needs``), recomputing only patients whose records changed."""
-    return session.cached("document-needs", lambda: _build(session))
+    return session.cached("document-needs", lambda: _patched(session) or _build(session))
+
+
+def needs_of(session: Session, patient_id: str) -> list[str]:
+    """The ids of one patient's needed documents (for patching queues patient by patient)."""
+    document_needs(session)
+    entry = session.lasting("document-needs-memo", dict).get(patient_id)
+    return list(entry[1]) if entry is not None else []
+
+
+#: what a patient's needs are made of (payers, rules and requirements: the shared key)
+NEED_TABLES = frozenset({"visits", "coverages", "documents"})
+
+
+def _patched(session: Session) -> dict[str, DocumentNeed] | None:
+    """The last answer with only the patients touched since worked out again; None when
+    that won't do (nothing yet, other rules or payers, or changes not one patient's)."""
+    last = session.lasting("document-needs-last", dict)
+    if "out" not in last:
+        return None
+    memo = session.lasting("document-needs-memo", dict)
+    patients = touched(session, last["seq"], NEED_TABLES)
+    req = load_requirements()
+    if patients is None or memo.get("#key") != _shared_key(session, req,
+                                                           sc.rules_fingerprint(session)):
+        return None
+    out = dict(last["out"])
+    for pid in patients:
+        for nid in memo.pop(pid, (None, {}))[1]:
+            out.pop(nid, None)
+    # Key None: the patient's fingerprint is not worked out here (a whole-store pass); the
+    # next full pass sees it differ and works the patient out again before any save.
+    _compute(session, memo, patients, dict.fromkeys(patients), req)
+    return _merge(session, out, memo, patients)
+
+
+def _merge(session: Session, out: dict[str, DocumentNeed], memo: dict,
+           patients: Any) -> dict[str, DocumentNeed]:
+    """``out`` with the ``patients``' needs added, each with its stored record (asked of
+    whom, received); remembered as the answer for this store state."""
+    stored = documents(session)
+    for pid in patients:
+        for nid, need in memo[pid][1].items():
+            doc = stored.get(nid)
+            out[nid] = replace(need, document=doc) if doc is not None else need
+    last = session.lasting("document-needs-last", dict)
+    last["seq"], last["out"] = session.store.meta.get("seq", 0), out
+    return out
 
 
 def cache_path(session: Session) -> Path:
@@ -104,13 +152,7 @@ def _build(session: Session) -> dict[str, DocumentNeed]:
         sc.write_cache(path, orjson.Fragment(dump_snapshot({"format": 1, "key": key, "patients": {
             pid: [e[0], _to_raw(e[1])] for pid, e in memo.items() if pid != "#key"}})),
             like=session.store.path)
-    stored = documents(session)
-    out: dict[str, DocumentNeed] = {}
-    for pid in groups:
-        for nid, need in memo[pid][1].items():
-            doc = stored.get(nid)
-            out[nid] = replace(need, document=doc) if doc is not None else need
-    return out
+    return _merge(session, {}, memo, groups)
 
 
 #: Write the cache file when at least this many patients were worked out afresh.
@@ -128,12 +170,16 @@ def _compute(session: Session, memo: dict, stale: set[str], groups: dict[str, st
     every = {pid: p.progress_report_visits for pid, p in session.reference.profiles.items()}
     # Decode only the stale patients' visits (reusing objects already decoded).
     decoded = session.peek("entities:visits")
+    records = session.records("visits")
     visits_of: dict[str, list] = defaultdict(list)
-    for rid, rec in session.records("visits").items():
-        pid = rec.get("patient_id")
-        if pid in stale:
-            visits_of[pid].append(decoded[rid] if decoded is not None
-                                  else fast_decode(Visit, rec))
+    if len(stale) < 100:  # a commit's few patients: their visits from the index
+        pairs = ((vid, records[vid]) for pid in stale
+                 for vid in records_of(session, "visits", pid) if vid in records)
+    else:
+        pairs = ((vid, rec) for vid, rec in records.items() if rec.get("patient_id") in stale)
+    for rid, rec in pairs:
+        visits_of[rec.get("patient_id")].append(decoded[rid] if decoded is not None
+                                                else fast_decode(Visit, rec))
     codes = session.reference.codes
     for pid in stale:
         memo[pid] = (groups[pid], compute_needs(visits_of.get(pid, []), payer_of, codes,

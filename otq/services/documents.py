@@ -32,9 +32,9 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def documents(session: Session) -> dict[str, Document]:
-    """Every stored document record by id (cached per store state)."""
-    return session.cached("documents", lambda: {
-        r["id"]: decode(Document, r) for r in session.store.all("documents")})
+    """Every stored document record by id (kept across commits: only changed records are
+    decoded again)."""
+    return session.kept("documents", "decoded", lambda r: decode(Document, r))
 
 
 def document_needs(session: Session) -> dict[str, DocumentNeed]:
@@ -65,14 +65,15 @@ def missing_documents(session: Session) -> list[DocumentNeed]:
 def received_by_patient(session: Session) -> dict[str, tuple[Document, ...]]:
     """Received documents by patient id, for the scrubber's documentation rules (cached)."""
 
-    def build() -> dict[str, tuple[Document, ...]]:
+    stored = documents(session)
+    last = session.lasting("documents-received", dict)
+    if last.get("from") is not stored:  # worked out again only when a document changed
         out: dict[str, list[Document]] = defaultdict(list)
-        for d in documents(session).values():
+        for d in stored.values():
             if d.received:
                 out[d.patient_id].append(d)
-        return {pid: tuple(ds) for pid, ds in out.items()}
-
-    return session.cached("documents-received", build)
+        last["from"], last["received"] = stored, {pid: tuple(ds) for pid, ds in out.items()}
+    return last["received"]
 
 
 def _need(session: Session, document_id: str) -> DocumentNeed:

@@ -14,14 +14,17 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pendulum
 
-from otq.domain import Coverage, Patient, VerificationStatus, VisitStatus
+from otq.domain import Coverage, Patient, VerificationStatus, Visit, VisitStatus
 from otq.domain.eligibility import Appointment, AppointmentStatus, EligibilityCodes, Verification
 from otq.importers.appointments_csv import read_appointments
 from otq.paths import reference_dir
 from otq.reference.catalogue import read_toml
+from otq.services.decoding import fast_decode
+from otq.services.patient_changes import records_of
 from otq.services.session import Session
 from otq.store import Put, decode, encode
 
@@ -118,6 +121,20 @@ def _appointments(session: Session) -> dict[str, Appointment]:
         r["id"]: decode(Appointment, r) for r in session.store.all("appointments")})
 
 
+def _scheduled_appointment(rec: dict[str, Any]) -> tuple | None:
+    if rec.get("status") != AppointmentStatus.SCHEDULED.value:
+        return None
+    a = decode(Appointment, rec)
+    return (a.coverage_id, a.date, a.time, a.id)
+
+
+def _scheduled_visit(rec: dict[str, Any]) -> tuple | None:
+    if rec.get("status") != VisitStatus.SCHEDULED.value:
+        return None
+    v = fast_decode(Visit, rec)
+    return (v.coverage_id, v.date_of_service, "", "")
+
+
 def upcoming_visits(session: Session, days: int = DEFAULT_DAYS
                     ) -> dict[str, tuple[pendulum.Date, str, str]]:
     """The next scheduled visit per coverage in the next ``days`` days: (date, time,
@@ -126,11 +143,10 @@ def upcoming_visits(session: Session, days: int = DEFAULT_DAYS
     def build() -> dict[str, tuple[pendulum.Date, str, str]]:
         end = session.today.add(days=days)
         found: dict[str, tuple[pendulum.Date, str, str]] = {}
-        candidates = [(a.coverage_id, a.date, a.time, a.id) for a in _appointments(session).values()
-                      if a.status is AppointmentStatus.SCHEDULED]
-        candidates += [(v.coverage_id, v.date_of_service, "", "")
-                       for v in session.entities("visits").values()
-                       if v.status is VisitStatus.SCHEDULED]
+        # Only scheduled visits and appointments, kept across commits: a store holds tens of
+        # thousands of treated visits, and every commit anyone makes asks for this again.
+        candidates = [*session.kept("appointments", "scheduled", _scheduled_appointment).values(),
+                      *session.kept("visits", "scheduled", _scheduled_visit).values()]
         for cov_id, day, time, appt_id in candidates:
             if session.today <= day <= end and (cov_id not in found
                                                 or (day, time) < found[cov_id][:2]):
@@ -145,13 +161,17 @@ def _verifications(session: Session) -> dict[str, list[Verification]]:
     """Every verification by coverage id, oldest first (cached per store state)."""
 
     def build() -> dict[str, list[Verification]]:
+        decoded = session.kept("verifications", "decoded", lambda r: decode(Verification, r))
+        last = session.lasting("eligibility:verifications", dict)
+        if last.get("from") is decoded:  # no verification changed since
+            return last["by_coverage"]
         out: dict[str, list[Verification]] = defaultdict(list)
-        for r in session.store.all("verifications"):
-            v = decode(Verification, r)
+        for v in decoded.values():
             out[v.coverage_id].append(v)
         for items in out.values():
             items.sort(key=lambda v: (v.recorded_at, v.verified_on, v.id))
-        return dict(out)
+        last["from"], last["by_coverage"] = decoded, dict(out)
+        return last["by_coverage"]
 
     return session.cached("eligibility:verifications", build)
 
@@ -172,14 +192,19 @@ def latest_verification(session: Session, coverage_id: str, *,
 
 
 def latest_verifications(session: Session) -> dict[str, Verification]:
-    """The newest answered verification of every coverage that has one (for the scrubber)."""
-    out = {}
-    for cid, checks in _verifications(session).items():
-        for v in reversed(checks):
-            if v.answered:
-                out[cid] = v
-                break
-    return out
+    """The newest answered verification of every coverage that has one (for the scrubber;
+    worked out again only when a verification changed)."""
+    by_coverage = _verifications(session)
+    last = session.lasting("eligibility:latest", dict)
+    if last.get("from") is not by_coverage:
+        out = {}
+        for cid, checks in by_coverage.items():
+            for v in reversed(checks):
+                if v.answered:
+                    out[cid] = v
+                    break
+        last["from"], last["latest"] = by_coverage, out
+    return last["latest"]
 
 
 @dataclass(frozen=True)
@@ -223,9 +248,10 @@ def pending_reasons(session: Session, coverage: Coverage, visit_date: pendulum.D
 
 
 def _other_active(session: Session, coverage: Coverage) -> bool:
-    return any(c.id != coverage.id and c.patient_id == coverage.patient_id
+    coverages = session.entities("coverages")
+    return any(cid != coverage.id and (c := coverages.get(cid)) is not None
                and c.status is VerificationStatus.ACTIVE
-               for c in session.entities("coverages").values())
+               for cid in records_of(session, "coverages", coverage.patient_id))
 
 
 def pending_eligibility(session: Session, *, days: int = DEFAULT_DAYS,
