@@ -28,6 +28,7 @@ import orjson
 
 from otq.domain import Finding, Fix, Severity
 from otq.services.decoding import fast_decode
+from otq.services.patient_changes import records_of, touched
 from otq.services.session import Session
 from otq.store import encode
 from otq.store.snapshot import dump_snapshot, load_snapshot, share_strings
@@ -37,6 +38,7 @@ FORMAT = 1
 PATIENT_TABLES = (("patients", "id"), ("coverages", "patient_id"),
                   ("authorizations", "patient_id"), ("visits", "patient_id"),
                   ("documents", "patient_id"), ("verifications", "patient_id"))
+PATIENT_TABLE_NAMES = frozenset(table for table, _ in PATIENT_TABLES)
 SHARED_TABLES = ("providers", "practices", "payers")
 
 RawFinding = list[Any]
@@ -92,19 +94,55 @@ def store_key(session: Session, rules: str | None) -> str:
 
 def patient_keys(session: Session) -> dict[str, str]:
     """A fingerprint of each patient's records, by patient id (cached per store state:
-    the scrub results and the needed documents both key on it)."""
-    return session.cached("patient-keys", lambda: _patient_keys(session))
+    the scrub results and the needed documents both key on it).
+
+    After commits that touched a few patients only their fingerprints are worked out again
+    (from ``patient_changes``' index of each patient's records); the others are carried
+    over. A whole pass over every record of six tables took 230 ms at 50,000 visits, on
+    every commit anyone made. The answer is a new dict whenever a key changed, so one
+    handed out earlier never changes under its holder.
+    """
+    return session.cached("patient-keys", lambda: _patched_keys(session) or _all_keys(session))
 
 
-def _patient_keys(session: Session) -> dict[str, str]:
+def _patched_keys(session: Session) -> dict[str, str] | None:
+    last = session.lasting("patient-keys-last", dict)
+    if "keys" not in last:
+        return None
+    patients = touched(session, last["seq"], PATIENT_TABLE_NAMES)
+    if patients is None:
+        return None
+    keys = last["keys"]
+    if patients:
+        keys = dict(keys)
+        tables = [(table, session.records(table)) for table, _ in PATIENT_TABLES]
+        for pid in patients:
+            stamps = [table[:2] + _stamp(records[rid]) for table, records in tables
+                      for rid in records_of(session, table, pid)]
+            if stamps:
+                keys[pid] = _key_of(stamps)
+            else:
+                keys.pop(pid, None)
+    last["seq"], last["keys"] = session.store.meta.get("seq", 0), keys
+    return keys
+
+
+def _all_keys(session: Session) -> dict[str, str]:
     stamps: dict[str, list[str]] = {}
     for table, field in PATIENT_TABLES:
         for rec in session.records(table).values():
             pid = rec.get(field)
             if isinstance(pid, str):
                 stamps.setdefault(pid, []).append(table[:2] + _stamp(rec))
-    return {pid: hashlib.blake2b("\n".join(sorted(s)).encode(), digest_size=12).hexdigest()
-            for pid, s in stamps.items()}
+    keys = {pid: _key_of(s) for pid, s in stamps.items()}
+    last = session.lasting("patient-keys-last", dict)
+    last["seq"], last["keys"] = session.store.meta.get("seq", 0), keys
+    touched(session, last["seq"])  # the index the next commit's patch reads, as of now
+    return keys
+
+
+def _key_of(stamps: list[str]) -> str:
+    return hashlib.blake2b("\n".join(sorted(stamps)).encode(), digest_size=12).hexdigest()
 
 
 # ------------------------------------------------------------------- findings as data
