@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 from otq.domain import Finding, Visit, VisitStatus
 from otq.scrubber import ScrubContext, scrub_visit
 from otq.services import scrub_cache as sc
 from otq.services.documents import received_by_patient
 from otq.services.eligibility import latest_verifications
+from otq.services.patient_changes import records_of, touched
 from otq.services.session import Session
 
 
@@ -45,6 +49,8 @@ def all_findings(session: Session) -> dict[str, list[Finding]]:
     Only visits whose patient's records (or the rules, today, or the shared providers,
     practices and payers) changed since they were last scrubbed are scrubbed again; the
     rest come from memory or from ``<store>.scrub-cache`` (see ``otq.services.scrub_cache``).
+    After commits that touched only some patients, only those patients' visits are even
+    looked at, and the answer is the previous one patched in place: read it, never edit it.
     """
     return session.cached("findings", lambda: _refresh_findings(session))
 
@@ -53,70 +59,169 @@ def all_findings(session: Session) -> dict[str, list[Finding]]:
 SAVE_AFTER = 200
 
 
+@dataclass
+class _Kept:
+    """What ``all_findings`` keeps across commits (``Session.lasting``)."""
+
+    seq: int = -1  # the store state ``out`` is the answer for (-1: none yet)
+    key: str = ""  # ``scrub_cache.store_key`` of that state
+    rules: str | None = None
+    today: Any = None
+    reference: Any = None
+    #: visit id -> the key it was scrubbed under (its patient's fingerprint, its coverage)
+    keys: dict[str, str] = field(default_factory=dict)
+    #: visit id -> findings: the answer
+    out: dict[str, list[Finding]] = field(default_factory=dict)
+    #: coverage id -> visits in ``keys`` naming it that are not its patient's (or it is
+    #: missing): a change to it is not a change to those visits' patients' records
+    xref: dict[Any, set[str]] = field(default_factory=dict)
+    xref_of: dict[str, Any] = field(default_factory=dict)  # visit id -> its key in ``xref``
+    full_passes: int = 0  # how many times every visit was looked at (tests count them)
+
+
 def _refresh_findings(session: Session) -> dict[str, list[Finding]]:
+    kept = session.lasting("scrub-findings", _Kept)
+    if not _patch(session, kept):
+        _full(session, kept)
+    return kept.out
+
+
+def _patch(session: Session, kept: _Kept) -> bool:
+    """Bring ``kept`` up to date looking only at what the commits since changed; False
+    when that won't do (nothing kept yet, history lost, a shared table, the rules or today
+    changed, or a change that is not one patient's): then every visit is looked at.
+
+    A visit's key is its patient's fingerprint and its coverage's stamp; the answer for a
+    visit moves only with its key or with whether it is uncoded. So every visit the full
+    pass would scrub again is one of: a changed visit; a visit of a patient whose records
+    changed (``patient_changes.touched``: before or after the change); or a visit naming a
+    changed coverage that is not its own patient's (``kept.xref``). Those are looked at.
+    """
+    seq = session.store.meta.get("seq", 0)
+    if kept.seq < 0 or session.today != kept.today or session.reference is not kept.reference:
+        return False
+    changed = session.store.changed_since(kept.seq)
+    if changed is None or any(t in changed for t in sc.SHARED_TABLES):
+        return False
+    if not sc.PATIENT_TABLE_NAMES & changed.keys():  # work items, claims...: nothing to do
+        kept.seq = seq
+        return True
+    rules = sc.rules_fingerprint(session)
+    patients = touched(session, kept.seq, sc.PATIENT_TABLE_NAMES)
+    if patients is None or rules != kept.rules:
+        return False
+    look = set(changed.get("visits", ()))
+    for pid in patients:
+        look |= records_of(session, "visits", pid)
+    for cid in changed.get("coverages", ()):
+        look |= kept.xref.get(cid, set())
+    stale = _rekey(session, kept, look)
+    _finish(session, kept, stale, rules, seq)
+    return True
+
+
+def _full(session: Session, kept: _Kept) -> None:
+    """Look at every visit; scrub those whose key moved (or read them from the file)."""
+    seq = session.store.meta.get("seq", 0)
     rules = sc.rules_fingerprint(session)
     key = sc.store_key(session, rules)
-    memo = session.lasting("scrub-memo", dict)  # vid -> (visit key, raw, findings)
-    path = sc.cache_path(session)
-    if memo.get("#key") != key:
-        memo.clear()
-        memo["#key"] = key
+    cached: dict[str, tuple[str, list]] = {}
+    if kept.key != key:
+        kept.keys, kept.out = {}, {}
         if rules is not None:
-            memo.update({vid: (k, raw, None) for vid, (k, raw) in sc.load(path, key).items()})
+            cached = sc.load(sc.cache_path(session), key)
+    kept.key, kept.rules, kept.today, kept.reference = key, rules, session.today, session.reference
+    kept.full_passes += 1
+    kept.xref, kept.xref_of = {}, {}
+    before_keys, before_out = kept.keys, kept.out
+    kept.keys, kept.out = {}, {}
+    stale = _rekey(session, kept, session.records("visits"), before_keys, before_out, cached)
+    _finish(session, kept, stale, rules, seq)
+
+
+def _rekey(session: Session, kept: _Kept, look: Any, before_keys: dict | None = None,
+           before_out: dict | None = None, cached: dict | None = None) -> list[str]:
+    """Work out the key of every visit in ``look`` and drop those no longer uncoded; the
+    ones whose findings are not known under their key (to scrub)."""
     groups = sc.patient_keys(session)
     visits = session.records("visits")
     coverages = session.records("coverages")
+    keys, out, xref, xref_of = kept.keys, kept.out, kept.xref, kept.xref_of
+    before_keys = keys if before_keys is None else before_keys
+    before_out = out if before_out is None else before_out
     uncoded = VisitStatus.UNCODED.value
-    # The visit's coverage is in its patient's group, unless it (wrongly) names another
-    # patient's: then its own stamp keeps the key honest.
-    wanted = {vid: f"{groups.get(r.get('patient_id'), '')}:{_cov_stamp(coverages, r)}"
-              for vid, r in visits.items() if r.get("status") == uncoded}
-    stale = [vid for vid, k in wanted.items() if vid not in memo or memo[vid][0] != k]
-    if stale:
-        _scrub_into(session, memo, stale, wanted)
-    for vid in [v for v in memo if v != "#key" and v not in wanted]:
-        del memo[vid]
-    if rules is not None and (len(stale) >= SAVE_AFTER or (stale and not path.exists())):
-        sc.save(path, key, {vid: (e[0], e[1] if e[1] is not None else sc.to_raw(e[2]))
-                            for vid, e in memo.items() if vid != "#key"},
-                like=session.store.path)
-    out = {}
     texts: dict[str, str] = {}
-    for vid in wanted:
-        k, raw, found = memo[vid]
-        if found is None:
-            found = sc.from_raw(raw, vid, texts)
-        if raw is not None:  # keep one form, the findings: a save rebuilds the other
-            memo[vid] = (k, None, found)
-        out[vid] = found
-    return out
+    stale = []
+    for vid in look:
+        old = xref_of.pop(vid, _NONE)
+        if old is not _NONE:
+            xref[old].discard(vid)
+            if not xref[old]:
+                del xref[old]
+        r = visits.get(vid)
+        if r is None or r.get("status") != uncoded:
+            keys.pop(vid, None)
+            out.pop(vid, None)
+            continue
+        pid, cid = r.get("patient_id"), r.get("coverage_id")
+        cov = coverages.get(cid)
+        # The visit's coverage is in its patient's group, unless it (wrongly) names another
+        # patient's: then its own stamp keeps the key honest, and ``xref`` finds the visit
+        # when that coverage changes.
+        k = f"{groups.get(pid, '')}:{_cov_stamp(cov)}"
+        if cov is None or cov.get("patient_id") != pid:
+            xref.setdefault(cid, set()).add(vid)
+            xref_of[vid] = cid
+        if before_keys.get(vid) == k and vid in before_out:
+            keys[vid], out[vid] = k, before_out[vid]
+        elif cached and (hit := cached.get(vid)) is not None and hit[0] == k:
+            keys[vid], out[vid] = k, sc.from_raw(hit[1], vid, texts)
+        else:
+            keys[vid] = k
+            stale.append(vid)
+    return stale
 
 
-def _cov_stamp(coverages: dict, visit: dict) -> str:
-    cov = coverages.get(visit.get("coverage_id"))
+_NONE = object()
+
+
+def _finish(session: Session, kept: _Kept, stale: list[str], rules: str | None,
+            seq: int) -> None:
+    """Scrub ``stale``, save the cache file when enough was scrubbed, mark ``kept`` current."""
+    if stale:
+        _scrub_into(session, kept.out, stale)
+    path = sc.cache_path(session)
+    if rules is not None and (len(stale) >= SAVE_AFTER or (stale and not path.exists())):
+        sc.save(path, kept.key, {vid: (k, sc.to_raw(kept.out[vid]))
+                                 for vid, k in kept.keys.items()}, like=session.store.path)
+    kept.seq = seq
+
+
+def _cov_stamp(cov: dict | None) -> str:
     return f"{cov.get('version')}@{cov.get('changed_at')}" if cov else "-"
 
 
-def _scrub_into(session: Session, memo: dict, stale: list[str], wanted: dict[str, str]) -> None:
+def _scrub_into(session: Session, out: dict, stale: list[str]) -> None:
     """Scrub the ``stale`` visits against a context holding only their patients' visits
     (every cross-visit rule is per patient, so the answer is the same as with all)."""
     entities = session.entities("visits")
     patients = {entities[vid].patient_id for vid in stale}
-    if len(patients) * 2 > len(session.records("patients")):
+    if len(patients) * 2 > len(session.records("patients")) or not all(
+            isinstance(pid, str) for pid in patients):
         ctx = scrub_context(session)
     else:
         ref = session.reference
         ctx = ScrubContext.build(
             today=session.today, codes=ref.codes, profiles=ref.profiles,
-            visits={vid: v for vid, v in entities.items() if v.patient_id in patients},
+            visits={vid: entities[vid] for pid in patients
+                    for vid in records_of(session, "visits", pid)},
             patients=session.entities("patients"), coverages=session.entities("coverages"),
             payers=session.entities("payers"), providers=session.entities("providers"),
             practices=session.entities("practices"),
             authorizations=session.entities("authorizations"), data=ref.extra,
             documents=received_by_patient(session), verifications=latest_verifications(session))
     for vid in stale:
-        found = scrub_visit(entities[vid], ctx)
-        memo[vid] = (wanted[vid], sc.to_raw(found), found)
+        out[vid] = scrub_visit(entities[vid], ctx)
 
 
 def has_errors(findings: list[Finding]) -> bool:

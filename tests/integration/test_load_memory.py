@@ -12,7 +12,7 @@ import pendulum
 import pytest
 
 from otq.demo.generator import generate_store
-from otq.domain import VisitStatus
+from otq.domain import Finding, VisitStatus
 from otq.scrubber import scrub_visit
 from otq.services import document_cache, scrubbing
 from otq.services.documents import document_needs as fresh_needs
@@ -80,7 +80,9 @@ def test_scrub_cache__a_save_after_the_findings_were_read_from_the_file_writes_t
     all_findings(Session.open(demo, today=TODAY))  # scrubs everything, writes the file
     second = Session.open(demo, today=TODAY)
     found = all_findings(second)  # read from the file; only the decoded form is kept
-    assert all(e[1] is None for k, e in second._lasting["scrub-memo"].items() if k != "#key")
+    kept = second._lasting["scrub-findings"]  # the findings and their keys, no raw forms
+    assert kept.out is found and set(kept.keys) == set(found)
+    assert all(isinstance(f, Finding) for fs in found.values() for f in fs)
     texts = {id(f.message) for fs in found.values() for f in fs}
     assert len(texts) < sum(len(fs) for fs in found.values())  # equal messages shared
     assert all(f.subject_id is vid for vid, fs in found.items() for f in fs if f.subject_id == vid)
