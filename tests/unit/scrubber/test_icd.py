@@ -59,3 +59,19 @@ def test_icd__sample_matches_simple_icd_10_cm():
         assert icd.is_valid_item(dotted), code
         assert t.is_billable(code) == icd.is_leaf(dotted), code
         assert t.description(code) == " ".join(icd.get_description(dotted).split()), code
+
+
+def test_icd__a_table_out_of_code_order_is_sorted_and_a_repeated_code_takes_its_last_line(tmp_path):
+    path = tmp_path / "icd10cm.tsv.gz"
+    path.write_bytes(gzip.compress(
+        b"M255\t0\tPain in joint\nA00\t0\tCholera\nM25511\t1\tPain in right shoulder\n"
+        b"A000\t1\tOld text\nA000\t1\tCholera due to Vibrio cholerae 01\n"))
+    t = IcdTable(path)
+    assert t.description("A00.0") == "Cholera due to Vibrio cholerae 01"
+    assert t.is_valid("M25.5") and not t.is_billable("M25.5") and t.is_billable("M25.511")
+    assert not t.is_valid("A01") and not t.is_valid("") and not t.is_valid("ZZZ")
+    assert t.billable_under("M25", 5) == ["M25.511"]
+    assert t.search("A00") == [("A00.0", "Cholera due to Vibrio cholerae 01")]
+    assert t.search("cholera", billable_only=False) == [
+        ("A00", "Cholera"), ("A00.0", "Cholera due to Vibrio cholerae 01")]
+    assert len(t) == 4
