@@ -81,6 +81,11 @@ class IcdTable:
             at = end + 1
         return starts, ordered
 
+    def load(self) -> None:
+        """Read the table now rather than on the first look-up (safe from another thread:
+        the text is in place before the line starts that say it is loaded)."""
+        self._load()
+
     def _code_at(self, start: int) -> str:
         return self._text[start:self._text.index("\t", start)]
 

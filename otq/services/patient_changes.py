@@ -142,6 +142,12 @@ def _apply(session: Session, index: _Index, table: str, rids: set[str]) -> set[s
     return None if unknown else touched
 
 
+def prepare(session: Session) -> None:
+    """Index the store now (a session opening in the background does it before the biller
+    starts, not on the first commit someone else makes)."""
+    _index(session)
+
+
 def touched(session: Session, since: int, tables: frozenset[str] | set[str] | None = None
             ) -> set[str] | None:
     """The patients whose records (of ``tables``, default every table) the commits after
