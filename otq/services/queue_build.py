@@ -187,7 +187,7 @@ def _patched_rows(session: Session, spec: QueueSpec) -> list[q.QueueRow] | None:
     changed = session.store.changed_since(built.seq)
     items = _owner_changes(session, changed)
     if items is not None:
-        rows = patch_rows(spec, built, items, session.today)
+        rows = patch_rows(spec, built, items, session.today, _order(spec))
     else:
         rows = _patient_patch(session, spec, built)
     if rows is not None:
@@ -207,9 +207,8 @@ def _patient_patch(session: Session, spec: QueueSpec, built: Built) -> list | No
     add = _build(session, spec, fresh, only=patients)
     built.by_patient.update(fresh.by_patient)
     built.hidden |= fresh.hidden
-    built.index = None
     drop |= {r.subject_id for r in add}
-    return splice_rows(spec, built.rows, drop, add, _order(spec))
+    return splice_rows(built, drop, add, _order(spec))
 
 
 def _count(session: Session, spec: QueueSpec) -> int:

@@ -12,7 +12,9 @@ sorted by owner, any other table changed) is a full rebuild, exactly as before.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pendulum
 
@@ -34,8 +36,8 @@ class Built:
     rows: list | None = None
     members: set[str] = field(default_factory=set)
     hidden: set[str] = field(default_factory=set)
-    #: subject id -> position in ``rows``, made on the first patch
-    index: dict[str, int] | None = None
+    #: subject id -> its row in ``rows``, made on the first patch and kept up to date
+    by_id: dict[str, Any] | None = None
     #: patient id -> the subjects of the queue (shown or snoozed) that are theirs
     by_patient: dict[str, set[str]] | None = None
 
@@ -55,8 +57,9 @@ def changed_subjects(changed: dict[str, set[str]] | None,
 
 
 def patch_rows(spec: QueueSpec, built: Built, items: dict[str, WorkItem],
-               today: pendulum.Date) -> list | None:
-    """The rows after ``items`` changed (a new list), or None when only a rebuild will do."""
+               today: pendulum.Date, order: Callable[[Any], tuple]) -> list | None:
+    """The rows after ``items`` changed (a new list), or None when only a rebuild will do.
+    ``order`` is a row's full sort key (see ``splice_rows``)."""
     if any(key.lstrip("-") == "assignee" for key in spec.sort):
         return None  # a new owner could move the row
     if any(s in built.hidden and not w.is_snoozed(today) for s, w in items.items()):
@@ -64,28 +67,48 @@ def patch_rows(spec: QueueSpec, built: Built, items: dict[str, WorkItem],
     if not items:
         return built.rows
     col = next((i for i, c in enumerate(spec.columns) if c.id == "assignee"), None)
-    if built.index is None:  # made once per build (or after rows left): then O(changes)
-        built.index = {r.subject_id: i for i, r in enumerate(built.rows)}
-    rows, gone = list(built.rows), set()
+    by_id = _rows_by_id(built)
+    rows, gone = list(built.rows), []
     for subject, item in items.items():
-        i = built.index.get(subject)
-        if i is None:
+        row = by_id.get(subject)
+        if row is None:
             continue  # not in this queue
         if item.is_snoozed(today):
-            gone.add(subject)
+            gone.append(subject)
             continue
-        row = rows[i]
         cells, sort_values = row.cells, row.sort_values
-        if col is not None:  # the owner column shows (and sorts by) the new owner
+        if col is not None:  # the owner column shows the new owner (not a sort column)
             owner = item.assignee or ""
             cells = (*cells[:col], owner, *cells[col + 1:])
             sort_values = (*sort_values[:col], owner, *sort_values[col + 1:])
-        rows[i] = replace(row, assignee=item.assignee, cells=cells, sort_values=sort_values,
-                          search_text=" ".join(cells).lower())
-    if gone:
-        built.hidden |= gone
-        built.index = None
-        rows = [r for r in rows if r.subject_id not in gone]
+        new = by_id[subject] = replace(row, assignee=item.assignee, cells=cells,
+                                       sort_values=sort_values,
+                                       search_text=" ".join(cells).lower())
+        rows[_position(rows, row, order)] = new
+    built.hidden |= set(gone)
+    return _without(rows, gone, by_id, order)
+
+
+def _rows_by_id(built: Built) -> dict[str, Any]:
+    if built.by_id is None:  # made once per build: then each patch is O(changes)
+        built.by_id = {r.subject_id: r for r in built.rows}
+    return built.by_id
+
+
+def _position(rows: list, row: Any, order: Callable[[Any], tuple]) -> int:
+    # Rows are sorted by ``order``, which ends in the subject id: no two rows tie.
+    i = bisect.bisect_left(rows, order(row), key=order)
+    return i if i < len(rows) and rows[i] is row else rows.index(row)
+
+
+def _without(rows: list, subjects: Any, by_id: dict[str, Any],
+             order: Callable[[Any], tuple]) -> list:
+    """``rows`` (a list of our own) without the rows of ``subjects``, found by binary
+    search rather than by a pass over every row."""
+    for sid in subjects:
+        row = by_id.pop(sid, None)
+        if row is not None:  # a snoozed subject has no row
+            del rows[_position(rows, row, order)]
     return rows
 
 
@@ -140,12 +163,14 @@ def changed_patients(changed: dict[str, set[str]] | None, get, subject_patient
     return out
 
 
-def splice_rows(spec: QueueSpec, rows: list, drop: set[str], add: list, order) -> list:
-    """``rows`` without the subjects in ``drop``, with the new rows ``add`` put where a
-    full build would have sorted them. ``order(row)`` is a row's full sort key (the
-    queue's sort, then its place among the subjects), the one a build's stable sorts
-    amount to."""
-    kept = [r for r in rows if r.subject_id not in drop] if drop else list(rows)
+def splice_rows(built: Built, drop: set[str], add: list,
+                order: Callable[[Any], tuple]) -> list:
+    """The built rows without the subjects in ``drop``, with the new rows ``add`` put where
+    a full build would have sorted them. ``order(row)`` is a row's full sort key (the
+    queue's sort, then the subject id), the one a build's stable sorts amount to."""
+    by_id = _rows_by_id(built)
+    kept = _without(list(built.rows), drop, by_id, order)
     for row in sorted(add, key=order):
         kept.insert(bisect.bisect_right(kept, order(row), key=order), row)
+        by_id[row.subject_id] = row
     return kept
