@@ -161,18 +161,12 @@ SAVE_AFTER = 50
 
 def _compute(session: Session, memo: dict, stale: set[str], groups: dict[str, str],
              req: Any) -> None:
-    payers = session.entities("payers")
-    payer_of = {}
-    for cov in session.entities("coverages").values():
-        payer = payers.get(cov.payer_id)
-        if payer is not None:
-            payer_of[cov.id] = (payer.id, payer.profile_id)
-    every = {pid: p.progress_report_visits for pid, p in session.reference.profiles.items()}
     # Decode only the stale patients' visits (reusing objects already decoded).
     decoded = session.peek("entities:visits")
     records = session.records("visits")
     visits_of: dict[str, list] = defaultdict(list)
-    if len(stale) < 100:  # a commit's few patients: their visits from the index
+    few = len(stale) < 100  # a commit's few patients: their visits from the index
+    if few:
         pairs = ((vid, records[vid]) for pid in stale
                  for vid in records_of(session, "visits", pid) if vid in records)
     else:
@@ -180,6 +174,17 @@ def _compute(session: Session, memo: dict, stale: set[str], groups: dict[str, st
     for rid, rec in pairs:
         visits_of[rec.get("patient_id")].append(decoded[rid] if decoded is not None
                                                 else fast_decode(Visit, rec))
+    payers = session.entities("payers")
+    coverages = session.entities("coverages")
+    wanted = ({v.coverage_id for vs in visits_of.values() for v in vs} if few
+              else coverages)
+    payer_of = {}
+    for cid in wanted:
+        cov = coverages.get(cid)
+        payer = payers.get(cov.payer_id) if cov is not None else None
+        if payer is not None:
+            payer_of[cid] = (payer.id, payer.profile_id)
+    every = {pid: p.progress_report_visits for pid, p in session.reference.profiles.items()}
     codes = session.reference.codes
     for pid in stale:
         memo[pid] = (groups[pid], compute_needs(visits_of.get(pid, []), payer_of, codes,
