@@ -10,11 +10,12 @@ import gc
 from typing import TYPE_CHECKING
 
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input, Static, TextArea
 
 from otq.queue_defs import QueueSpec
 from otq.services.queue_filter import RowFilter
@@ -53,8 +54,9 @@ class QueueScreen(TeamActions, Screen, inherit_bindings=False):
                 id="queue.previous-queue", tooltip="Switch to the previous queue"),
         Binding("right_square_bracket", "next_queue", "Next", key_display="]",
                 id="queue.next-queue", tooltip="Switch to the next queue"),
+        # priority: see _action_filter (the keys typed right after / belong to the filter)
         Binding("slash", "filter", "Filter", key_display="/", id="queue.filter",
-                tooltip="Filter rows (payer:medicare age:>30 mine ...)"),
+                tooltip="Filter rows (payer:medicare age:>30 mine ...)", priority=True),
         Binding("escape", "clear_filter", "Clear", key_display="esc",
                 id="queue.clear-filter", tooltip="Clear the filter and show every row"),
         Binding("E", "export_claims", "Export", id="queue.export-claims", show=False,
@@ -218,10 +220,27 @@ class QueueScreen(TeamActions, Screen, inherit_bindings=False):
         """Switch to the next queue (wrapping round)."""
         self._step_queue(1)
 
+    def _action_filter(self) -> None:
+        """The ``/`` key (Textual runs ``_action_filter`` for the binding; the command
+        palette calls ``action_filter`` itself).
+
+        The binding has priority, so this runs as the app takes the key from the terminal,
+        before it hands on the keys that came with it, and ``action_filter`` moves the focus
+        at once: the rest of a burst (fast typing, a paste, an SSH packet) goes to the
+        filter line in order. As an ordinary binding it ran only after those keys had been
+        given to the table, so they ran as queue keys (``/payer`` opened the reports on
+        the ``r``). In the filter line, or any other text box, ``/`` is typed.
+        """
+        if isinstance(self.focused, (Input, TextArea)):
+            raise SkipAction()
+        self.action_filter()
+
     def action_filter(self) -> None:
-        """Open the filter line; rows narrow as you type."""
+        """Open the filter line and give it the keyboard now; rows narrow as you type."""
         self.query_one("#filter-line").display = True
-        self.query_one("#filter", Input).focus()
+        # Not Input.focus(): that moves the focus only after the keys already waiting.
+        # (set_focus checks visibility, not display, so the line just shown is focusable.)
+        self.set_focus(self.query_one("#filter", Input))
         self.refresh_bindings()
 
     def action_clear_filter(self) -> None:
