@@ -49,7 +49,7 @@ def _patient_of(session: Session, table: str, rec: dict[str, Any]) -> str | None
     elif table in PATIENT_FIELD_TABLES:
         pid = rec.get("patient_id")
     elif table == "denials":
-        claim = session.records("claims").get(rec.get("claim_id"))
+        claim = session.store.get("claims", rec.get("claim_id"))
         pid = claim.get("patient_id") if claim else None
     else:  # workitems: the patient of the subject
         pid = _subject_patient(session, rec.get("subject_type"), rec.get("subject_id"))
@@ -59,14 +59,16 @@ def _patient_of(session: Session, table: str, rec: dict[str, Any]) -> str | None
 def _subject_patient(session: Session, kind: Any, sid: Any) -> str | None:
     if kind == "document":
         # A need is recorded once someone asks for it; before that it is only derived, and
-        # working the needs out from here would ask this index again (only if already done).
-        rec = session.records("documents").get(sid)
-        needs = session.peek("document-needs") or {}
-        need = needs.get(sid)
+        # working the needs out from here would ask this index again. The last worked-out
+        # needs do: a need's patient never changes (its id is made from the patient's).
+        from otq.services.document_cache import known_need
+
+        rec = session.store.get("documents", sid)
+        need = known_need(session, sid)
         return rec.get("patient_id") if rec else (need.patient_id if need else None)
     table = {"visit": "visits", "claim": "claims", "coverage": "coverages",
              "denial": "denials"}.get(kind)
-    rec = session.records(table).get(sid) if table else None
+    rec = session.store.get(table, sid) if table else None
     return _patient_of(session, table, rec) if rec is not None else None
 
 
@@ -120,13 +122,12 @@ def _apply(session: Session, index: _Index, table: str, rids: set[str]) -> set[s
     unknown = False
     owner = index.owner.setdefault(table, {})
     ids = index.ids.setdefault(table, {})
-    records = session.records(table)
     for rid in rids:
         before = owner.pop(rid, None)
         if before is not None:
             touched.add(before)
             ids.get(before, set()).discard(rid)
-        rec = records.get(rid)
+        rec = session.store.get(table, rid)
         pid = _patient_of(session, table, rec) if rec is not None else None
         if pid is not None:
             touched.add(pid)
