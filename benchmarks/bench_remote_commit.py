@@ -12,7 +12,8 @@ then timed by hand. Two kinds of commit:
   the built rows;
 * a coding change (a visit's minutes), after which the rows are rebuilt.
 
-Figures: median and p95 in ms of the watcher's work per commit. Seeing the change takes
+Figures: median and p95 in ms of the watcher's work per commit (CPU time of the process,
+which holds nothing else while it is timed) and of the wall time it took. Seeing the change takes
 at most one refresh interval (1 s) plus that work.
 """
 
@@ -34,6 +35,8 @@ import pendulum
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from otq.domain import WorkItem  # noqa: E402
+from otq.reference.icd import icd_table  # noqa: E402
+from otq.services import patient_changes  # noqa: E402
 from otq.services.session import Session  # noqa: E402
 from otq.store import Put, Store, encode  # noqa: E402
 from otq.tui.app import OtqApp  # noqa: E402
@@ -50,7 +53,8 @@ async def run(path: Path, n: int) -> dict[str, list[float]]:
     """Time the watcher's refresh after ``n`` owner commits and ``n // 4`` coding commits."""
     session = Session.open(path, today=pendulum.parse(TODAY).date())
     other = Store.open(path, user="bob")
-    out: dict[str, list[float]] = {"owner change": [], "coding change": []}
+    out: dict[str, list[float]] = {"owner change": [], "coding change": [],
+                                   "owner change, wall": [], "coding change, wall": []}
     app = OtqApp(session, clock=lambda: datetime(2026, 11, 20, 9, 41), refresh_seconds=3600)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -58,13 +62,20 @@ async def run(path: Path, n: int) -> dict[str, list[float]]:
         app.switch_queue(biggest.id)
         await pilot.pause()
         rows = app.screen.table.rows
+        # What `otq tui`'s loading thread does before the biller starts (Pilot's start path
+        # opens the store up front and skips it).
+        patient_changes.prepare(session)
+        icd_table().load()
         print(f"watching {biggest.id}: {len(rows)} rows", flush=True)
 
         async def timed(kind: str) -> None:
-            start = time.perf_counter()
+            # Work is the process's CPU time (refresh, patch, repaint); wall time also
+            # holds Pilot's idle waits and, on a busy machine, other processes' turns.
+            start, cpu = time.perf_counter(), time.process_time()
             app.check_store()
             await pilot.pause()
-            out[kind].append((time.perf_counter() - start) * 1000)
+            out[kind].append((time.process_time() - cpu) * 1000)
+            out[kind + ", wall"].append((time.perf_counter() - start) * 1000)
 
         for i in range(n):
             row = rows[i % len(rows)]
