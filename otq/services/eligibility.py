@@ -238,13 +238,18 @@ def pending_reasons(session: Session, coverage: Coverage, visit_date: pendulum.D
         reasons.append("coverage inactive: find the patient's current insurance")
     elif coverage.status is VerificationStatus.ACTIVE:
         if coverage.verified_on is None or \
-                (session.today - coverage.verified_on).days > stale_days:
-            age = (session.today - coverage.verified_on).days if coverage.verified_on else None
+                _days(session.today, coverage.verified_on) > stale_days:
+            age = _days(session.today, coverage.verified_on) if coverage.verified_on else None
             reasons.append(f"last verified {age} days ago" if age is not None
                            else "no verification date")
         if coverage.effective_to is not None and coverage.effective_to < visit_date:
             reasons.append(f"coverage ends {coverage.effective_to.isoformat()}, before the visit")
     return tuple(dict.fromkeys(reasons))
+
+
+def _days(later: pendulum.Date, earlier: pendulum.Date) -> int:
+    # Ordinals, not pendulum's ``-``: that builds an Interval for every coverage checked.
+    return later.toordinal() - earlier.toordinal()
 
 
 def _other_active(session: Session, coverage: Coverage) -> bool:
