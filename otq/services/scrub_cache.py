@@ -20,7 +20,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from otq.services.decoding import fast_decode
 from otq.services.patient_changes import records_of, touched
 from otq.services.session import Session
 from otq.store import encode
-from otq.store.snapshot import dump_snapshot, load_snapshot, share_strings
+from otq.store.snapshot import load_snapshot, share_strings
 
 FORMAT = 1
 #: patient-scoped tables, and the field naming the patient
@@ -171,21 +171,42 @@ def from_raw(raw: list[RawFinding], subject_id: str | None = None,
 
 
 # ------------------------------------------------------------------------ the file
-def load(path: Path, key: str) -> dict[str, tuple[str, list[RawFinding]]]:
-    """The cached results in ``path`` if they were made under ``key`` (else nothing)."""
+def load(path: Path, key: str) -> dict[str, list[Any]]:
+    """The cached results in ``path`` if they were made under ``key`` (else nothing): visit
+    id -> ``[visit key, raw findings]``, as parsed (check an entry's shape before use).
+
+    The parsed dict itself, not a copy: the caller may pop entries as it decodes them, so
+    each raw form is freed while the findings are being made, not after all of them."""
     data = read_cache(path, {})
     if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("key") != key:
         return {}
     visits = data.get("visits")
-    return {vid: (v[0], v[1]) for vid, v in visits.items()} if isinstance(visits, dict) else {}
+    return visits if isinstance(visits, dict) else {}
 
 
-def save(path: Path, key: str, entries: dict[str, tuple[str, list[RawFinding]]], *,
-         like: Path) -> bool:
-    """Write the cache atomically with the store's mode and group; False if it could not."""
-    return write_cache(path, orjson.Fragment(dump_snapshot({
-        "format": FORMAT, "key": key,
-        "visits": {vid: [k, raw] for vid, (k, raw) in entries.items()}})), like=like)
+def save(path: Path, key: str, entries: Mapping[str, tuple[str, list[RawFinding]]]
+         | Iterable[tuple[str, tuple[str, list[RawFinding]]]], *, like: Path) -> bool:
+    """Write the cache atomically with the store's mode and group; False if it could not.
+
+    ``entries`` (visit id -> (key, raw findings), or those pairs) is written as it is
+    read, one entry a line: pass a generator that makes each raw form as it is asked for,
+    and 50,000 visits' raw forms (and a 20 MB file image, and its copy) never exist at
+    once at the moment a first session's memory peaks.
+    """
+    pairs = entries.items() if isinstance(entries, Mapping) else entries
+    return write_cache(path, _cache_lines(key, pairs), like=like)
+
+
+def _cache_lines(key: str, pairs: Iterable[tuple[str, tuple[str, list[RawFinding]]]]
+                 ) -> Iterator[bytes]:
+    """The cache file in ``otq.store.snapshot.dump_snapshot``'s layout, a line at a time."""
+    dumps = orjson.dumps
+    yield b'{\n"format":%d,\n"key":%s,\n"visits":{\n' % (FORMAT, dumps(key))
+    sep = b""
+    for vid, (k, raw) in pairs:
+        yield b"%s%s:%s" % (sep, dumps(vid), dumps([k, raw]))
+        sep = b",\n"
+    yield b"\n}\n}\n" if sep else b"}\n}\n"
 
 
 def read_cache(path: Path, memo: dict[str, str] | None = None) -> Any:
@@ -212,16 +233,24 @@ def read_cache(path: Path, memo: dict[str, str] | None = None) -> Any:
 
 
 def write_cache(path: Path, data: Any, *, like: Path) -> bool:
-    """Write a derived-data file atomically with ``like``'s mode and group (False: failed)."""
-    payload = orjson.dumps(data)
+    """Write a derived-data file atomically with ``like``'s mode and group (False: failed).
+
+    ``data`` is the file's bytes, or an iterator of its pieces (written as they come, so
+    the whole file need never be in memory), or anything else to write as JSON.
+    """
+    if isinstance(data, bytes | Iterator):
+        pieces = (data,) if isinstance(data, bytes) else data
+    else:
+        pieces = (orjson.dumps(data),)
     tmp = None
     _remove_stale_parts(path)
     try:
         # ".part", not ".tmp": the store's own clean-up of ".<store>.*.tmp" runs under its
         # lock, which a cache writer does not hold.
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-        with os.fdopen(fd, "wb") as out:
-            out.write(payload)
+        with os.fdopen(fd, "wb", buffering=1 << 20) as out:
+            for piece in pieces:
+                out.write(piece)
             with contextlib.suppress(OSError):
                 st = os.stat(like)
                 os.fchmod(out.fileno(), st.st_mode & 0o7777)

@@ -125,7 +125,7 @@ def _full(session: Session, kept: _Kept) -> None:
     seq = session.store.meta.get("seq", 0)
     rules = sc.rules_fingerprint(session)
     key = sc.store_key(session, rules)
-    cached: dict[str, tuple[str, list]] = {}
+    cached: dict[str, list] = {}
     if kept.key != key:
         kept.keys, kept.out = {}, {}
         if rules is not None:
@@ -136,6 +136,7 @@ def _full(session: Session, kept: _Kept) -> None:
     before_keys, before_out = kept.keys, kept.out
     kept.keys, kept.out = {}, {}
     stale = _rekey(session, kept, session.records("visits"), before_keys, before_out, cached)
+    cached.clear()  # entries of visits no longer uncoded: free them before any scrub
     _finish(session, kept, stale, rules, seq)
 
 
@@ -174,7 +175,7 @@ def _rekey(session: Session, kept: _Kept, look: Any, before_keys: dict | None = 
             xref_of[vid] = cid
         if before_keys.get(vid) == k and vid in before_out:
             keys[vid], out[vid] = k, before_out[vid]
-        elif cached and (hit := cached.get(vid)) is not None and hit[0] == k:
+        elif cached and _entry(hit := cached.pop(vid, None)) and hit[0] == k:
             keys[vid], out[vid] = k, sc.from_raw(hit[1], vid, texts)
         else:
             keys[vid] = k
@@ -185,6 +186,11 @@ def _rekey(session: Session, kept: _Kept, look: Any, before_keys: dict | None = 
 _NONE = object()
 
 
+def _entry(hit: Any) -> bool:
+    """True for a well-formed cache file entry, ``[key, [raw finding, ...]]``."""
+    return type(hit) is list and len(hit) == 2 and type(hit[1]) is list
+
+
 def _finish(session: Session, kept: _Kept, stale: list[str], rules: str | None,
             seq: int) -> None:
     """Scrub ``stale``, save the cache file when enough was scrubbed, mark ``kept`` current."""
@@ -192,8 +198,9 @@ def _finish(session: Session, kept: _Kept, stale: list[str], rules: str | None,
         _scrub_into(session, kept.out, stale)
     path = sc.cache_path(session)
     if rules is not None and (len(stale) >= SAVE_AFTER or (stale and not path.exists())):
-        sc.save(path, kept.key, {vid: (k, sc.to_raw(kept.out[vid]))
-                                 for vid, k in kept.keys.items()}, like=session.store.path)
+        out = kept.out
+        sc.save(path, kept.key, ((vid, (k, sc.to_raw(out[vid]))) for vid, k in kept.keys.items()),
+                like=session.store.path)
     kept.seq = seq
 
 

@@ -16,11 +16,11 @@ from otq.domain import Finding, VisitStatus
 from otq.scrubber import scrub_visit
 from otq.services import document_cache, scrubbing
 from otq.services.documents import document_needs as fresh_needs
-from otq.services.scrub_cache import cache_path, load, to_raw
+from otq.services.scrub_cache import cache_path, load, save, to_raw
 from otq.services.scrubbing import all_findings, scrub_context
 from otq.services.session import Session
 from otq.store import Put, Store
-from otq.store.snapshot import load_snapshot, share_strings
+from otq.store.snapshot import dump_snapshot, load_snapshot, share_strings
 
 TODAY = pendulum.date(2026, 3, 16)
 
@@ -119,3 +119,13 @@ def test_cache_files__are_written_one_entry_a_line(demo):
     for path in (cache_path(session), document_cache.cache_path(session)):
         raw = path.read_bytes()
         assert raw.startswith(b'{\n"format":1,\n"key":') and load_snapshot(raw) is not None
+
+
+def test_scrub_cache__is_written_as_it_is_made_in_the_snapshot_layout(tmp_path):
+    entries = {"v1": ("k1", [["R", "error", "m", "f", "v1", None]]), "v2": ("k2", [])}
+    for given in (entries, {}):
+        path = tmp_path / "c.scrub-cache"
+        assert save(path, "key", iter(given.items()), like=tmp_path)
+        assert path.read_bytes() == dump_snapshot(
+            {"format": 1, "key": "key", "visits": {v: list(e) for v, e in given.items()}})
+        assert load(path, "key") == {v: list(e) for v, e in given.items()}
