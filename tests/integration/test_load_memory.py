@@ -121,6 +121,24 @@ def test_cache_files__are_written_one_entry_a_line(demo):
         assert raw.startswith(b'{\n"format":1,\n"key":') and load_snapshot(raw) is not None
 
 
+def test_first_session__scrubs_a_batch_of_patients_at_a_time_and_says_the_same(
+        demo, monkeypatch):
+    monkeypatch.setattr(scrubbing, "BATCH_PATIENTS", 4)  # many batches of a small store
+    session = Session.open(demo, today=TODAY)
+    whole = scrub_context(session)  # the one context over every visit, built here only
+
+    def refuse(_session):
+        raise AssertionError("built the whole store's scrub context")
+
+    monkeypatch.setattr(scrubbing, "scrub_context", refuse)
+    found = all_findings(session)
+    assert {vid: to_raw(fs) for vid, fs in found.items()} == {
+        v.id: to_raw(scrub_visit(v, whole)) for v in session.entities("visits").values()
+        if v.status is VisitStatus.UNCODED}
+    messages = [f.message for fs in found.values() for f in fs]
+    assert len({id(m) for m in messages}) == len(set(messages)) < len(messages)  # shared
+
+
 def test_scrub_cache__is_written_as_it_is_made_in_the_snapshot_layout(tmp_path):
     entries = {"v1": ("k1", [["R", "error", "m", "f", "v1", None]]), "v2": ("k2", [])}
     for given in (entries, {}):
