@@ -19,8 +19,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from otq.domain import Visit
 from otq.domain.document import DocumentNeed
 from otq.services import scrub_cache as sc
@@ -29,7 +27,7 @@ from otq.services.document_rules import compute_needs, load_requirements
 from otq.services.documents import documents
 from otq.services.patient_changes import records_of, touched
 from otq.services.session import Session
-from otq.store.snapshot import dump_snapshot
+from otq.store.snapshot import Lazy, snapshot_lines
 
 
 def patient_keys(session: Session) -> dict[str, str]:
@@ -156,8 +154,10 @@ def _build(session: Session) -> dict[str, DocumentNeed]:
     for pid in [p for p in memo if p != "#key" and p not in groups]:
         del memo[pid]
     if rules is not None and (len(stale) >= SAVE_AFTER or (stale and not path.exists())):
-        sc.write_cache(path, orjson.Fragment(dump_snapshot({"format": 1, "key": key, "patients": {
-            pid: [e[0], _to_raw(e[1])] for pid, e in memo.items() if pid != "#key"}})),
+        # Written a patient at a time: the whole file image (and its copy) would be 77 MB
+        # at the moment a first session's memory peaks.
+        sc.write_cache(path, snapshot_lines({"format": 1, "key": key, "patients": Lazy(
+            (pid, [e[0], _to_raw(e[1])]) for pid, e in memo.items() if pid != "#key")}),
             like=session.store.path)
     return _merge(session, {}, memo, groups)
 

@@ -31,7 +31,7 @@ from otq.services.decoding import fast_decode
 from otq.services.patient_changes import records_of, touched
 from otq.services.session import Session
 from otq.store import encode
-from otq.store.snapshot import load_snapshot, share_strings
+from otq.store.snapshot import Lazy, load_snapshot, share_strings, snapshot_lines
 
 FORMAT = 1
 #: patient-scoped tables, and the field naming the patient
@@ -200,13 +200,8 @@ def save(path: Path, key: str, entries: Mapping[str, tuple[str, list[RawFinding]
 def _cache_lines(key: str, pairs: Iterable[tuple[str, tuple[str, list[RawFinding]]]]
                  ) -> Iterator[bytes]:
     """The cache file in ``otq.store.snapshot.dump_snapshot``'s layout, a line at a time."""
-    dumps = orjson.dumps
-    yield b'{\n"format":%d,\n"key":%s,\n"visits":{\n' % (FORMAT, dumps(key))
-    sep = b""
-    for vid, (k, raw) in pairs:
-        yield b"%s%s:%s" % (sep, dumps(vid), dumps([k, raw]))
-        sep = b",\n"
-    yield b"\n}\n}\n" if sep else b"}\n}\n"
+    return snapshot_lines({"format": FORMAT, "key": key,
+                           "visits": Lazy((vid, [k, raw]) for vid, (k, raw) in pairs)})
 
 
 def read_cache(path: Path, memo: dict[str, str] | None = None) -> Any:

@@ -11,7 +11,7 @@ Any other layout (an older snapshot, a hand-edited one) is parsed whole. Equal s
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import orjson
@@ -89,7 +89,15 @@ def share_in_records(records: Iterable[Any], memo: dict[str, str] | None = None)
 SNAPSHOT_BATCH = 2000
 
 
-def dump_snapshot(data: dict[str, dict[str, Any]]) -> bytes:
+class Lazy:
+    """A table handed to ``snapshot_lines`` as (id, record) pairs made while it is written,
+    so a derived file need never be in memory whole."""
+
+    def __init__(self, pairs: Iterable[tuple[str, Any]]) -> None:
+        self.pairs = pairs
+
+
+def dump_snapshot(data: dict[str, Any]) -> bytes:
     """The snapshot file for ``data`` (table -> id -> record): JSON, one record a line.
 
     ``{`` and ``}`` on lines of their own, each table opened by a ``"name":{`` line and
@@ -99,21 +107,30 @@ def dump_snapshot(data: dict[str, dict[str, Any]]) -> bytes:
     reads it a batch of records at a time, so opening a store never holds the parser's
     working copy of the whole file (as much again as the parsed store).
     """
+    return b"".join(snapshot_lines(data))
+
+
+def snapshot_lines(data: dict[str, Any]) -> Iterator[bytes]:
+    """``dump_snapshot``'s bytes a piece at a time; a table may be ``Lazy``."""
     dumps = orjson.dumps
-    out = [b"{\n"]
+    yield b"{\n"
     last_table = len(data) - 1
     for t, (name, records) in enumerate(data.items()):
-        if not isinstance(records, dict):  # not a table: one line (cache files' headers)
-            out.append(b"%s:%s%s\n" % (dumps(name), dumps(records),
-                                        b"," if t < last_table else b""))
+        end = b"," if t < last_table else b""
+        if isinstance(records, dict):
+            pairs: Iterable[tuple[str, Any]] = records.items()
+        elif isinstance(records, Lazy):
+            pairs = records.pairs
+        else:  # not a table: one line (cache files' headers)
+            yield b"%s:%s%s\n" % (dumps(name), dumps(records), end)
             continue
-        out.append(dumps(name) + b":{\n")
-        last = len(records) - 1
-        out.extend(b"%s:%s%s\n" % (dumps(rid), dumps(rec), b"," if i < last else b"")
-                   for i, (rid, rec) in enumerate(records.items()))
-        out.append(b"},\n" if t < last_table else b"}\n")
-    out.append(b"}\n")
-    return b"".join(out)
+        yield dumps(name) + b":{\n"
+        sep = b""
+        for rid, rec in pairs:
+            yield b"%s%s:%s" % (sep, dumps(rid), dumps(rec))
+            sep = b",\n"
+        yield b"%s}%s\n" % (b"\n" if sep else b"", end)
+    yield b"}\n"
 
 
 def load_snapshot(raw: bytes, memo: dict[str, str] | None = None) -> dict[str, Any] | None:

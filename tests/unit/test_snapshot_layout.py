@@ -85,3 +85,12 @@ def test_read_cache__reads_both_layouts_and_shares_strings(tmp_path):
         assert got["visits"]["v2"]["provider_id"] is memo["pr-1"]
     (tmp_path / "bad").write_bytes(b"{\n\"format\":1,\n")
     assert read_cache(tmp_path / "bad") is None and read_cache(tmp_path / "none") is None
+
+
+def test_snapshot_lines__a_lazy_table_is_written_as_its_dict_would_be():
+    from otq.store.snapshot import Lazy, snapshot_lines
+
+    data = {"format": 1, "key": "k", "empty": {}, "visits": {"v1": [1, ["x"]], "v2": [2, []]}}
+    lazy = {**data, "empty": Lazy(iter(())), "visits": Lazy(iter(data["visits"].items()))}
+    assert b"".join(snapshot_lines(lazy)) == dump_snapshot(data)
+    assert load_snapshot(dump_snapshot(data)) == data
