@@ -23,6 +23,7 @@ from otq.services.queues import queue_counts
 from otq.tui.commands import QueueCommands
 from otq.tui.screens.team_actions import TEAM_BINDINGS, TeamActions
 from otq.tui.screens.team_commands import TeamCommands
+from otq.tui.widgets.filter_line import FilterLine
 from otq.tui.widgets.queue_switcher import QueueSwitcher, RowPosition
 from otq.tui.widgets.queue_table import QueueTable
 from otq.tui.widgets.status_bar import StatusBar
@@ -86,7 +87,11 @@ class QueueScreen(TeamActions, Screen, inherit_bindings=False):
                          empty_message=f"No items in {self.spec.title.lower()}.")
         with Horizontal(id="filter-line"):
             yield Static("/", id="filter-prompt")
-            yield Input(placeholder=FILTER_HINT, id="filter", compact=True)
+            # Enter and Esc are dealt with in the line, in order with the keys typed
+            # around them (filter_line.py).
+            yield FilterLine(enter_action="screen.filter_done",
+                             escape_action="screen.clear_filter",
+                             placeholder=FILTER_HINT, id="filter", compact=True)
         yield StatusBar(app.user, app.store_path, app.clock, id="status")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -170,17 +175,12 @@ class QueueScreen(TeamActions, Screen, inherit_bindings=False):
         self.filter_text = event.value
         self._show_rows()
 
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        # Enter keeps the filter and goes back to the rows; an empty filter line closes.
-        if not event.value.strip():
-            self.query_one("#filter-line").display = False
-        self.table.focus()
-
     # ------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide digit keys no queue uses, and Esc when there is no filter to clear; grey
         out keys that need the store while it is still opening."""
+        if action == "filter_done":  # Enter in the filter line, never greyed out
+            return True
         if not self.app.check_loading_action(action):
             return None
         if action == "switch_key":
@@ -243,6 +243,14 @@ class QueueScreen(TeamActions, Screen, inherit_bindings=False):
         self.set_focus(self.query_one("#filter", Input))
         self.refresh_bindings()
 
+    def _action_filter_done(self) -> None:
+        """Enter in the filter line: keep the filter and give the rows the keyboard now
+        (the next keys of a burst are queue keys); an empty filter line closes."""
+        if not self.query_one("#filter", Input).value.strip():
+            self.query_one("#filter-line").display = False
+        self.set_focus(self.table)
+        self.refresh_bindings()
+
     def action_clear_filter(self) -> None:
         """Clear and close the filter line and show every row again (first, Esc cancels
         an armed ``;``; with no filter it clears the tags)."""
@@ -260,7 +268,8 @@ class QueueScreen(TeamActions, Screen, inherit_bindings=False):
         self.query_one("#filter-line").display = False
         self.filter_text = ""
         self._show_rows()
-        self.table.focus()
+        # At once, as for Enter: the keys after Esc in a burst are queue keys.
+        self.set_focus(self.table)
         self.refresh_bindings()
 
     def action_verify(self) -> None:
