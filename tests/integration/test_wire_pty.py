@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pyte
 import pytest
@@ -30,17 +31,27 @@ def store(tmp_path_factory):
     return path
 
 
-def run_session(store, raw: bool) -> bytes:
-    """Everything ``otq tui`` writes while it is driven through KEYS."""
-    pid, fd = spawn_tui(store, tty_env(OTQ_RAW_OUTPUT="1" if raw else "0"), cols=COLS, rows=ROWS)
+def drive(fd: int) -> bytes:
+    """Everything ``otq tui`` writes on ``fd`` while it is driven through KEYS."""
+    out = read_until_opened(fd)
+    for key in KEYS:
+        os.write(fd, key)
+        out += read_idle(fd, 0.1, 0.4)
+    return out
+
+
+def run_sessions(store) -> tuple[bytes, bytes]:
+    """The raw and the compacted session, side by side (each waits on its own terminal,
+    mostly idle, so together they take the time of one); returns (raw, compact)."""
+    sessions = [spawn_tui(store, tty_env(OTQ_RAW_OUTPUT=flag), cols=COLS, rows=ROWS)
+                for flag in ("1", "0")]  # both forked before any thread starts
     try:
-        out = read_until_opened(fd)
-        for key in KEYS:
-            os.write(fd, key)
-            out += read_idle(fd, 0.1, 0.4)
-        return out
+        with ThreadPoolExecutor(2) as pool:
+            raw, compact = pool.map(drive, [fd for _, fd in sessions])
+        return raw, compact
     finally:
-        kill(pid, fd)
+        for pid, fd in sessions:
+            kill(pid, fd)
 
 
 def screen(stream: bytes) -> list[list[tuple]]:
@@ -53,8 +64,7 @@ def screen(stream: bytes) -> list[list[tuple]]:
 
 @pytest.mark.slow
 def test_compacted_output_draws_the_same_screen_in_fewer_bytes(store):
-    raw = run_session(store, raw=True)
-    compact = run_session(store, raw=False)
+    raw, compact = run_sessions(store)
     assert b"\x1b[K" in compact  # the compactor was in the path
     assert screen(compact) == screen(raw)
     assert len(compact) < 0.9 * len(raw)
