@@ -1,7 +1,7 @@
 """Keys that arrive together with ``/`` (fast typing, a paste, a slow SSH link delivering
 several keys in one packet) all go into the filter, in order, corrections (Backspace,
 the cursor keys) included; the keys after Enter or Esc in the same burst are queue keys
-again.
+again. The same for the audit screen's filter (at the end).
 
 ``pilot.press`` waits for the app to go idle after every key, which hides the bug: the
 focus reaches the filter line between keys. A terminal delivers a burst with no such
@@ -13,12 +13,14 @@ from __future__ import annotations
 import pytest
 from textual import events
 from textual.screen import Screen
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
 from otq.settings import Settings
+from otq.tui.screens.audit import AuditScreen
 from otq.tui.screens.queue import QueueScreen
 from otq.tui.screens.reports import ReportsMenu
 from otq.tui.widgets.queue_table import QueueTable
+from otq.tui.widgets.status_bar import StatusBar
 
 #: key names Textual gives the characters a burst here contains
 _KEY_NAMES = {"/": "slash", ":": "colon", " ": "space", "-": "minus",
@@ -202,3 +204,57 @@ async def test_burst__enter_on_an_empty_filter_closes_it_and_runs_the_next_key(m
         assert not uncoded.query_one("#filter-line").display
         assert uncoded.focused is uncoded.table
 
+
+# ------------------------------------------------------------------ the audit screen (@)
+async def _audit(pilot) -> AuditScreen:
+    await pilot.press("at")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, AuditScreen)
+    return pilot.app.screen
+
+
+def _audit_box(screen: AuditScreen) -> Input:
+    return screen.query_one("#audit-filter", Input)
+
+
+async def test_audit_burst__keys_after_slash_are_typed_not_run(make_app):
+    # The v used to verify the hash chain (the filter got "erify").
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        audit = await _audit(pilot)
+        screen = await _post(pilot, "/verify")
+        assert screen is audit
+        assert audit.filter_text == _audit_box(audit).value == "verify"
+        assert audit.focused is _audit_box(audit)
+        assert "chain" not in audit.query_one(StatusBar).message  # v did not verify
+
+
+async def test_audit_burst__backspace_deletes_in_order(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        audit = await _audit(pilot)
+        await _post(pilot, "/abx", "backspace", "c")
+        assert audit.filter_text == _audit_box(audit).value == "abc"
+
+
+async def test_audit_burst__enter_gives_the_keys_back_to_the_entries(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        audit = await _audit(pilot)
+        await _post(pilot, "/zzz", "enter", "v")
+        assert audit.filter_text == "zzz"
+        assert audit.focused is audit.query_one(DataTable)
+        assert "chain" in audit.query_one(StatusBar).message  # v verified it
+
+
+async def test_audit_burst__escape_clears_then_the_next_escape_goes_back(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        audit = await _audit(pilot)
+        rows = len(audit.rows)
+        assert await _post(pilot, "/zzz", "escape") is audit
+        assert audit.filter_text == _audit_box(audit).value == ""
+        assert not audit.query_one("#audit-filter-line").display
+        assert audit.focused is audit.query_one(DataTable)
+        assert len(audit.rows) == rows
+        assert isinstance(await _post(pilot, "/zzz", "escape", "escape"), QueueScreen)

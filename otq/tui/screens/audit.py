@@ -12,15 +12,17 @@ from typing import TYPE_CHECKING
 import pendulum
 from rich.text import Text
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Footer, Input, Static, TextArea
 
 from otq.services.audit_view import AuditRow, audit_rows
 from otq.text import safe_text
 from otq.tui.dialogs import TextModal
+from otq.tui.widgets.filter_line import FilterLine
 from otq.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -55,8 +57,10 @@ class AuditScreen(Screen, inherit_bindings=False):
     BINDINGS = [
         Binding("escape", "back", "Back", key_display="esc", id="audit.back",
                 tooltip="Back (first clears the filter)"),
+        # priority: the keys typed right after / belong to the filter (see _action_filter)
         Binding("slash", "filter", "Filter", key_display="/", id="audit.filter",
-                tooltip="Filter: user:ann item:ID since:2026-03-01 action:bulk or a word"),
+                tooltip="Filter: user:ann item:ID since:2026-03-01 action:bulk or a word",
+                priority=True),
         Binding("v", "verify", "Verify", id="audit.verify", tooltip="Verify the hash chain"),
     ]
 
@@ -72,8 +76,9 @@ class AuditScreen(Screen, inherit_bindings=False):
         yield DataTable(id="audit", cursor_type="row")
         with Horizontal(id="audit-filter-line"):
             yield Static("/", id="audit-filter-prompt")
-            yield Input(placeholder="user:ann item:ID since:2026-03-01 action:bulk",
-                        id="audit-filter", compact=True)
+            yield FilterLine(enter_action="screen.filter_done", escape_action="screen.back",
+                             placeholder="user:ann item:ID since:2026-03-01 action:bulk",
+                             id="audit-filter", compact=True)
         yield StatusBar(app.session.user, app.session.store.path, app.clock, id="status")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -129,18 +134,28 @@ class AuditScreen(Screen, inherit_bindings=False):
         self.filter_text = event.value
         self.reload()
 
-    @on(Input.Submitted, "#audit-filter")
-    def _filter_done(self, event: Input.Submitted) -> None:
-        self.query_one(DataTable).focus()
-
     def describe_binding(self, binding: Binding) -> str:
         """The help text for a binding."""
         return binding.tooltip or binding.description
 
+    def _action_filter(self) -> None:
+        """The ``/`` key: a priority binding, so it runs as the app takes the key from the
+        terminal and the keys that came with it go to the filter line, not to the entries
+        (``/verify`` verified the chain on the ``v``). In the filter line ``/`` is typed."""
+        if isinstance(self.focused, (Input, TextArea)):
+            raise SkipAction()
+        self.action_filter()
+
     def action_filter(self) -> None:
-        """Open the filter line."""
+        """Open the filter line and give it the keyboard now (not ``Input.focus()``, which
+        moves the focus only after the keys already waiting)."""
         self.query_one("#audit-filter-line").display = True
-        self.query_one("#audit-filter", Input).focus()
+        self.set_focus(self.query_one("#audit-filter", Input))
+
+    def _action_filter_done(self) -> None:
+        """Enter in the filter line: keep the filter, give the entries the keyboard now
+        (the next keys of a burst are audit keys again)."""
+        self.set_focus(self.query_one(DataTable))
 
     def action_verify(self) -> None:
         """Walk the hash chain and say whether it is intact (or where it breaks)."""
@@ -149,9 +164,12 @@ class AuditScreen(Screen, inherit_bindings=False):
 
     def action_back(self) -> None:
         """Clear the filter, or go back to the queue."""
-        if self.filter_text:
-            self.query_one("#audit-filter", Input).value = ""
+        box = self.query_one("#audit-filter", Input)
+        # The box's value, not filter_text: in a burst (/abc then Esc) the box has the
+        # text before its Changed messages have set filter_text.
+        if box.value or self.filter_text:
+            box.value = ""
             self.query_one("#audit-filter-line").display = False
-            self.query_one(DataTable).focus()
+            self.set_focus(self.query_one(DataTable))  # at once: the next keys are audit keys
             return
         self.dismiss()
