@@ -20,7 +20,7 @@ class ClaimStatus(StrEnum):
     VOID = "void"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClaimLine:
     """A claim line; ``control_number`` travels as REF*6R and comes back in the 835."""
 
@@ -33,7 +33,7 @@ class ClaimLine:
     date_of_service: pendulum.Date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Claim:
     """One claim per patient, payer and date of service."""
 

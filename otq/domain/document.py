@@ -27,7 +27,7 @@ class DocumentKind(StrEnum):
     AUTHORIZATION = "authorization"  # the payer's authorization letter
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DocumentRequest:
     """One time somebody asked for a document: of whom, how (fax, portal, phone...) and when."""
 
@@ -37,7 +37,7 @@ class DocumentRequest:
     by: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Document:
     """The billing office's record of one needed document (requests, then receipt).
 
@@ -76,7 +76,7 @@ class Document:
         return self.period_end is None or day <= self.period_end
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DocumentNeed:
     """A document the payer's rules call for, and (if any) what was recorded about it.
 

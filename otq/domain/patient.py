@@ -18,7 +18,7 @@ class VerificationStatus(StrEnum):
     INACTIVE = "inactive"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Patient:
     """A person treated by the practice. ``external_id`` is the EHR's patient id."""
 
@@ -36,7 +36,7 @@ class Patient:
         return f"{self.last_name}, {self.first_name}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Coverage:
     """A patient's policy with one payer. ``priority`` 1 is primary."""
 
@@ -53,7 +53,7 @@ class Coverage:
     verified_by: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Authorization:
     """A payer's prior authorization: a number of visits within a date range."""
 

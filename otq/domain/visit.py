@@ -20,7 +20,7 @@ class VisitStatus(StrEnum):
     VOID = "void"  # entered in error
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ServiceLine:
     """One procedure on a visit. ``units`` None means 'not yet computed'."""
 
@@ -35,7 +35,7 @@ class ServiceLine:
     units_manual: bool = False  # units set by hand rather than from the minutes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Visit:
     """A date of service for one patient with one rendering therapist."""
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pendulum
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Note:
     """A free-text note a biller left on an item."""
 
@@ -16,7 +16,7 @@ class Note:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HistoryEntry:
     """One thing that happened to an item, in words a biller reads."""
 
@@ -25,7 +25,7 @@ class HistoryEntry:
     what: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WorkItem:
     """The team-work state of one queue subject (a visit, claim, denial or patient).
 
