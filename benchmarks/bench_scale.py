@@ -96,6 +96,13 @@ async def main():
             await asyncio.sleep(0)
         out["app start"] = [(shown[0] - t0) * 1000]
         await pilot.pause()
+        try:  # what `otq tui`'s loading thread does once the store is open (new design)
+            from otq.reference.icd import icd_table
+            from otq.services import patient_changes
+            patient_changes.prepare(session)
+            icd_table().load()
+        except (ImportError, AttributeError):
+            pass
         big = "uncoded"  # the coding queue: 100,000 visits with errors
         spec = next(s for s in app.specs if s.id == big)
         out["rows"] = app.counts[big]
