@@ -115,10 +115,11 @@ def _patched_keys(session: Session) -> dict[str, str] | None:
     keys = last["keys"]
     if patients:
         keys = dict(keys)
-        tables = [(table, session.records(table)) for table, _ in PATIENT_TABLES]
+        get = session.store.get  # a few records each: copying whole tables cost 10 ms
         for pid in patients:
-            stamps = [table[:2] + _stamp(records[rid]) for table, records in tables
-                      for rid in records_of(session, table, pid)]
+            stamps = [table[:2] + _stamp(rec) for table, _ in PATIENT_TABLES
+                      for rid in records_of(session, table, pid)
+                      if (rec := get(table, rid)) is not None]
             if stamps:
                 keys[pid] = _key_of(stamps)
             else:

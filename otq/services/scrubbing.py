@@ -115,9 +115,21 @@ def _patch(session: Session, kept: _Kept) -> bool:
         look |= records_of(session, "visits", pid)
     for cid in changed.get("coverages", ()):
         look |= kept.xref.get(cid, set())
-    stale = _rekey(session, kept, look)
+    # The few records looked at are read one by one: copying the visits and coverages
+    # tables for them cost more than all the rest of the patch.
+    stale = _rekey(session, kept, look, _One(session, "visits"), _One(session, "coverages"))
     _finish(session, kept, stale, rules, seq)
     return True
+
+
+class _One:
+    """``get`` of one record of a table, for a few look-ups (see ``_patch``)."""
+
+    def __init__(self, session: Session, table: str) -> None:
+        self.store, self.table = session.store, table
+
+    def get(self, rid: Any) -> dict[str, Any] | None:
+        return self.store.get(self.table, rid)
 
 
 def _full(session: Session, kept: _Kept) -> None:
@@ -135,18 +147,20 @@ def _full(session: Session, kept: _Kept) -> None:
     kept.xref, kept.xref_of = {}, {}
     before_keys, before_out = kept.keys, kept.out
     kept.keys, kept.out = {}, {}
-    stale = _rekey(session, kept, session.records("visits"), before_keys, before_out, cached)
+    visits = session.records("visits")
+    stale = _rekey(session, kept, visits, visits, session.records("coverages"), before_keys,
+                   before_out, cached)
     cached.clear()  # entries of visits no longer uncoded: free them before any scrub
     _finish(session, kept, stale, rules, seq)
 
 
-def _rekey(session: Session, kept: _Kept, look: Any, before_keys: dict | None = None,
-           before_out: dict | None = None, cached: dict | None = None) -> list[str]:
+def _rekey(session: Session, kept: _Kept, look: Any, visits: Any, coverages: Any,
+           before_keys: dict | None = None, before_out: dict | None = None,
+           cached: dict | None = None) -> list[str]:
     """Work out the key of every visit in ``look`` and drop those no longer uncoded; the
-    ones whose findings are not known under their key (to scrub)."""
+    ones whose findings are not known under their key (to scrub). ``visits`` and
+    ``coverages`` give records by id (``get``)."""
     groups = sc.patient_keys(session)
-    visits = session.records("visits")
-    coverages = session.records("coverages")
     keys, out, xref, xref_of = kept.keys, kept.out, kept.xref, kept.xref_of
     before_keys = keys if before_keys is None else before_keys
     before_out = out if before_out is None else before_out
