@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from otq.domain import WorkItem  # noqa: E402
 from otq.reference.icd import icd_table  # noqa: E402
-from otq.services import patient_changes  # noqa: E402
+from otq.services import patient_changes, scrubbing  # noqa: E402
 from otq.services.session import Session  # noqa: E402
 from otq.store import Put, Store, encode  # noqa: E402
 from otq.tui.app import OtqApp  # noqa: E402
@@ -65,6 +65,7 @@ async def run(path: Path, n: int) -> dict[str, list[float]]:
         # What `otq tui`'s loading thread does before the biller starts (Pilot's start path
         # opens the store up front and skips it).
         patient_changes.prepare(session)
+        scrubbing.warm(session)
         icd_table().load()
         print(f"watching {biggest.id}: {len(rows)} rows", flush=True)
 

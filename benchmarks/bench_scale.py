@@ -98,8 +98,9 @@ async def main():
         await pilot.pause()
         try:  # what `otq tui`'s loading thread does once the store is open (new design)
             from otq.reference.icd import icd_table
-            from otq.services import patient_changes
+            from otq.services import patient_changes, scrubbing
             patient_changes.prepare(session)
+            scrubbing.warm(session)
             icd_table().load()
         except (ImportError, AttributeError):
             pass

@@ -278,6 +278,16 @@ def _scrub(ctx: ScrubContext, entities: dict[str, Visit], vids: list[str], out: 
                     for f in scrub_visit(entities[vid], ctx)]
 
 
+def warm(session: Session) -> None:
+    """Scrub one uncoded visit and throw the answer away, so what every scrub reads (the
+    shared tables decoded, the rules' data loaded) is ready before a biller starts, not
+    paid for by the first commit another biller makes (about 45 ms at 50k+500k)."""
+    for visit in session.entities("visits").values():
+        if visit.status is VisitStatus.UNCODED:
+            _scrub_into(session, {}, [visit.id])
+            return
+
+
 def has_errors(findings: list[Finding]) -> bool:
     """True when any finding blocks submission."""
     return any(f.is_error for f in findings)

@@ -29,7 +29,7 @@ from typing import Any
 from otq.errors import OtqError
 from otq.queue_defs import QueueSpec
 from otq.reference.icd import icd_table
-from otq.services import patient_changes, queue_view
+from otq.services import patient_changes, queue_view, scrubbing
 from otq.services.queue_view import QueueView
 from otq.services.queues import QueueRow, queue_counts, queue_rows
 from otq.services.session import Session
@@ -158,6 +158,7 @@ class StoreLoading:
                     if spec.id in wanted:
                         queue_rows(session, spec)
                 patient_changes.prepare(session)
+                scrubbing.warm(session)
             after = queue_view.store_state(self.opening.store_path)
             # The view is "current" only if nothing changed the files while we read them.
             queue_view.save(session, self.specs, state=before if before == after else None,
