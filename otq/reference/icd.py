@@ -9,6 +9,7 @@ happens on the first look-up, not at import.
 from __future__ import annotations
 
 import gzip
+import re
 from array import array
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
@@ -143,6 +144,30 @@ class IcdTable:
     def _every(self):
         yield from self._prefixed("")
 
+    def _words(self, words: list[str], limit: int, billable_only: bool) -> list[tuple[str, str]]:
+        """Codes whose description holds every word, in code order: the table's text is
+        searched for the first word, and only the lines it is on are read."""
+        if not words:
+            return []
+        starts = self._load()
+        text, hits, seen = self._text, [], -1
+        for match in re.finditer(re.escape(words[0]), text, re.IGNORECASE):
+            start = text.rfind("\n", 0, match.start()) + 1
+            if start == seen:
+                continue
+            seen = start
+            code, billable, description = text[start:text.index("\n", start)].split("\t")
+            low = description.lower()
+            if (billable == "1" or not billable_only) and all(w in low for w in words):
+                i = bisect_left(starts, code, key=self._code_at)  # its last line only
+                while i + 1 < len(starts) and self._code_at(starts[i + 1]) == code:
+                    i += 1
+                if starts[i] == start:
+                    hits.append((code, description))
+                    if len(hits) >= limit:
+                        break
+        return hits
+
     def billable_under(self, code: object, limit: int = 10) -> list[str]:
         """Billable codes that start with ``code`` (dotted), e.g. M25.5 -> M25.511, M25.512..."""
         out = []
@@ -158,13 +183,7 @@ class IcdTable:
         key = normalise(text)
         hits = [(c, d) for c, b, d in self._prefixed(key) if not billable_only or b] if key else []
         if not hits:
-            words = text.lower().split()
-            hits = []
-            for c, b, d in (self._every() if words else ()):
-                if (not billable_only or b) and all(w in d.lower() for w in words):
-                    hits.append((c, d))
-                    if len(hits) >= limit:
-                        break
+            hits = self._words(text.lower().split(), limit, billable_only)
         return [(with_dot(c), d) for c, d in hits[:limit]]
 
 
