@@ -1,12 +1,13 @@
-"""Bringing built queue rows up to date after commits that only change who holds items.
+"""Bringing built queue rows up to date after commits, without building them again.
 
 Most commits a billing team makes are claims, assignments, notes and snoozes: they change
 work items, never what a row shows about the visit, claim or denial itself. Rebuilding a
 100,000-row queue for each of them (scrubbing, cells, facets, sorting) took every other
 session seconds per commit. When every commit since the rows were built touched only
-work items, each affected row is patched instead: its owner cell changes, a snoozed row
-leaves. Anything else (a row coming back from a snooze, a work item deleted, a queue
-sorted by owner, any other table changed) is a full rebuild, exactly as before.
+work items, each affected row is patched instead (``patch_rows``): its owner cell changes,
+a snoozed row leaves. A row coming back from a snooze, a work item deleted or a queue
+sorted by owner needs a rebuild. Commits within a few patients replace those patients'
+rows (``splice_rows``, driven by ``queue_build``).
 """
 
 from __future__ import annotations
@@ -124,45 +125,6 @@ def patch_members(built: Built, items: dict[str, WorkItem], today: pendulum.Date
 
 
 # ------------------------------------------------------------ one patient's changes
-#: tables whose records name their patient (``patient_id``); the rest need a rebuild
-PATIENT_FIELD_TABLES = frozenset({
-    "visits", "claims", "coverages", "authorizations", "appointments", "documents",
-    "verifications"})
-
-
-def changed_patients(changed: dict[str, set[str]] | None, get, subject_patient
-                     ) -> set[str] | None:
-    """The patients whose records the commits since touched; None when a change is not
-    one patient's (a payer, a provider, a deleted record...) and only a rebuild will do.
-
-    ``get(table, id)`` reads a record as it is now; ``subject_patient(kind, id)`` names
-    the patient of a queue subject (for work items).
-    """
-    if changed is None:
-        return None
-    out: set[str] = set()
-    for table, ids in changed.items():
-        for rid in ids:
-            rec = get(table, rid)
-            if rec is None:
-                return None  # deleted: whose it was is no longer known
-            if table == "patients":
-                pid = rid
-            elif table in PATIENT_FIELD_TABLES:
-                pid = rec.get("patient_id")
-            elif table == "workitems":
-                pid = subject_patient(rec.get("subject_type"), rec.get("subject_id"))
-            elif table == "denials":
-                claim = get("claims", rec.get("claim_id"))
-                pid = claim.get("patient_id") if claim else None
-            else:
-                return None
-            if not isinstance(pid, str):
-                return None
-            out.add(pid)
-    return out
-
-
 def splice_rows(built: Built, drop: set[str], add: list,
                 order: Callable[[Any], tuple]) -> list:
     """The built rows without the subjects in ``drop``, with the new rows ``add`` put where
