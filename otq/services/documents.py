@@ -63,17 +63,17 @@ def missing_documents(session: Session) -> list[DocumentNeed]:
 
 
 def received_by_patient(session: Session) -> dict[str, tuple[Document, ...]]:
-    """Received documents by patient id, for the scrubber's documentation rules (cached)."""
+    """Received documents by patient id, for the scrubber's documentation rules."""
 
-    stored = documents(session)
-    last = session.lasting("documents-received", dict)
-    if last.get("from") is not stored:  # worked out again only when a document changed
+    def build(stored: dict[str, Document]) -> dict[str, tuple[Document, ...]]:
         out: dict[str, list[Document]] = defaultdict(list)
         for d in stored.values():
             if d.received:
                 out[d.patient_id].append(d)
-        last["from"], last["received"] = stored, {pid: tuple(ds) for pid, ds in out.items()}
-    return last["received"]
+        return {pid: tuple(ds) for pid, ds in out.items()}
+
+    # Worked out again only when a document changed.
+    return session.derived("documents-received", documents(session), build)
 
 
 def _need(session: Session, document_id: str) -> DocumentNeed:

@@ -158,22 +158,19 @@ def upcoming_visits(session: Session, days: int = DEFAULT_DAYS
 
 # ------------------------------------------------------------- verifications
 def _verifications(session: Session) -> dict[str, list[Verification]]:
-    """Every verification by coverage id, oldest first (cached per store state)."""
+    """Every verification by coverage id, oldest first (worked out again only when a
+    verification changed)."""
 
-    def build() -> dict[str, list[Verification]]:
-        decoded = session.kept("verifications", "decoded", lambda r: decode(Verification, r))
-        last = session.lasting("eligibility:verifications", dict)
-        if last.get("from") is decoded:  # no verification changed since
-            return last["by_coverage"]
+    def build(decoded: dict[str, Verification]) -> dict[str, list[Verification]]:
         out: dict[str, list[Verification]] = defaultdict(list)
         for v in decoded.values():
             out[v.coverage_id].append(v)
         for items in out.values():
             items.sort(key=lambda v: (v.recorded_at, v.verified_on, v.id))
-        last["from"], last["by_coverage"] = decoded, dict(out)
-        return last["by_coverage"]
+        return dict(out)
 
-    return session.cached("eligibility:verifications", build)
+    decoded = session.kept("verifications", "decoded", lambda r: decode(Verification, r))
+    return session.derived("eligibility:verifications", decoded, build)
 
 
 def verifications(session: Session, coverage_id: str) -> list[Verification]:
@@ -194,17 +191,16 @@ def latest_verification(session: Session, coverage_id: str, *,
 def latest_verifications(session: Session) -> dict[str, Verification]:
     """The newest answered verification of every coverage that has one (for the scrubber;
     worked out again only when a verification changed)."""
-    by_coverage = _verifications(session)
-    last = session.lasting("eligibility:latest", dict)
-    if last.get("from") is not by_coverage:
+    def build(by_coverage: dict[str, list[Verification]]) -> dict[str, Verification]:
         out = {}
         for cid, checks in by_coverage.items():
             for v in reversed(checks):
                 if v.answered:
                     out[cid] = v
                     break
-        last["from"], last["latest"] = by_coverage, out
-    return last["latest"]
+        return out
+
+    return session.derived("eligibility:latest", _verifications(session), build)
 
 
 @dataclass(frozen=True)

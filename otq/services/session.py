@@ -207,6 +207,14 @@ class Session:
         holder["seq"], holder["values"] = seq, values
         return values
 
+    def derived(self, key: str, source: Any, build: Callable[[Any], T]) -> T:
+        """``build(source)``, worked out again only when ``source`` is another object than
+        last time (a ``kept`` answer is the same object until its table changes)."""
+        last = self._lasting.setdefault(f"derived:{key}", {})
+        if last.get("from") is not source:
+            last["from"], last["value"] = source, build(source)
+        return last["value"]
+
     def entity(self, table: str, record_id: str) -> Any | None:
         """One decoded record, or None."""
         return self.entities(table).get(record_id)
