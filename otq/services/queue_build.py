@@ -73,20 +73,13 @@ def _build(session: Session, spec: QueueSpec, built: Built,
            only: set[str] | None = None) -> list[q.QueueRow]:
     """The rows of the subjects passing the queue's filters (of patients ``only``, when
     given), sorted; records each one's patient and the snoozed ones in ``built``."""
-    preds = [q.FILTERS[name][1] for name in spec.filters]
     cols = [q.COLUMNS[spec.entity][c.id] for c in spec.columns]
-    items = q.work_items(session)
-    patient = _patient_getter(session, spec.entity)
     # Cell texts repeat (dates, ages, payers, codes): one string each, shared by every row
     # of every queue, instead of a fresh copy per row (tens of MB on a big store).
     texts: dict[str, str] = session.cached("cell-texts", dict)
     rows = []
-    for obj in _subjects_of(session, spec.entity, only):
-        pid = patient(obj)
-        if not all(p(session, obj) for p in preds):
-            continue
+    for obj, w, pid in _passing(session, spec, only):
         built.by_patient.setdefault(pid, set()).add(obj.id)
-        w = items.get(obj.id)
         if w is not None and w.is_snoozed(session.today):
             built.hidden.add(obj.id)
             continue
@@ -105,6 +98,17 @@ def _build(session: Session, spec: QueueSpec, built: Built,
         i = index[key.lstrip("-")]
         rows.sort(key=lambda r, i=i: _sortable(r.sort_values[i]), reverse=key.startswith("-"))
     return rows
+
+
+def _passing(session: Session, spec: QueueSpec, only: set[str] | None):
+    """(subject, its work item or None, its patient) for each subject (of the patients
+    ``only``, when given) that passes the queue's filters."""
+    preds = [q.FILTERS[name][1] for name in spec.filters]
+    items = q.work_items(session)
+    patient = _patient_getter(session, spec.entity)
+    for obj in _subjects_of(session, spec.entity, only):
+        if all(p(session, obj) for p in preds):
+            yield obj, items.get(obj.id), patient(obj)
 
 
 def _sortable(value: Any) -> tuple[int, Any]:
@@ -245,13 +249,8 @@ def _patch_count(session: Session, spec: QueueSpec, built: Built) -> bool:
 
 def _members(session: Session, spec: QueueSpec, built: Built, only: set[str] | None) -> None:
     """Add the subjects (of patients ``only``, when given) that pass the queue's filters."""
-    preds = [q.FILTERS[name][1] for name in spec.filters]
-    owners = q.work_items(session)
-    patient = _patient_getter(session, spec.entity)
-    for obj in _subjects_of(session, spec.entity, only):
-        if all(p(session, obj) for p in preds):
-            built.members.add(obj.id)
-            built.by_patient.setdefault(patient(obj), set()).add(obj.id)
-            w = owners.get(obj.id)
-            if w is not None and w.is_snoozed(session.today):
-                built.hidden.add(obj.id)
+    for obj, w, pid in _passing(session, spec, only):
+        built.members.add(obj.id)
+        built.by_patient.setdefault(pid, set()).add(obj.id)
+        if w is not None and w.is_snoozed(session.today):
+            built.hidden.add(obj.id)
