@@ -66,8 +66,9 @@ def _subject_patient(session: Session, kind: Any, sid: Any) -> str | None:
         rec = session.store.get("documents", sid)
         need = known_need(session, sid)
         return rec.get("patient_id") if rec else (need.patient_id if need else None)
-    table = {"visit": "visits", "claim": "claims", "coverage": "coverages",
-             "denial": "denials"}.get(kind)
+    from otq.services.queues import ENTITY_TABLES  # (queues imports this module's users)
+
+    table = ENTITY_TABLES.get(kind)
     rec = session.store.get(table, sid) if table else None
     return _patient_of(session, table, rec) if rec is not None else None
 
@@ -79,7 +80,7 @@ def _tracked() -> frozenset[str]:
 def _build(session: Session) -> _Index:
     seq = session.store.meta.get("seq", 0)
     index = _Index(seq=seq, since=seq)
-    for table in sorted(_tracked() - {"workitems"}, key=lambda t: t == "denials"):
+    for table in _tracked() - {"workitems"}:
         owner, ids = index.owner.setdefault(table, {}), index.ids.setdefault(table, {})
         for rid, rec in session.records(table).items():
             pid = owner[rid] = _patient_of(session, table, rec)
