@@ -35,8 +35,7 @@ import pendulum
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from otq.domain import WorkItem  # noqa: E402
-from otq.reference.icd import icd_table  # noqa: E402
-from otq.services import patient_changes, scrubbing  # noqa: E402
+from otq.services import warm  # noqa: E402
 from otq.services.session import Session  # noqa: E402
 from otq.store import Put, Store, encode  # noqa: E402
 from otq.tui.app import OtqApp  # noqa: E402
@@ -64,9 +63,7 @@ async def run(path: Path, n: int) -> dict[str, list[float]]:
         rows = app.screen.table.rows
         # What `otq tui`'s loading thread does before the biller starts (Pilot's start path
         # opens the store up front and skips it).
-        patient_changes.prepare(session)
-        scrubbing.warm(session)
-        icd_table().load()
+        warm.before_first_commit(session)
         print(f"watching {biggest.id}: {len(rows)} rows", flush=True)
 
         async def timed(kind: str) -> None:

@@ -97,12 +97,9 @@ async def main():
         out["app start"] = [(shown[0] - t0) * 1000]
         await pilot.pause()
         try:  # what `otq tui`'s loading thread does once the store is open (new design)
-            from otq.reference.icd import icd_table
-            from otq.services import patient_changes, scrubbing
-            patient_changes.prepare(session)
-            scrubbing.warm(session)
-            icd_table().load()
-        except (ImportError, AttributeError):
+            from otq.services import warm
+            warm.before_first_commit(session)
+        except ImportError:  # the old design has no such module
             pass
         big = "uncoded"  # the coding queue: 100,000 visits with errors
         spec = next(s for s in app.specs if s.id == big)

@@ -28,8 +28,7 @@ from typing import Any
 
 from otq.errors import OtqError
 from otq.queue_defs import QueueSpec
-from otq.reference.icd import icd_table
-from otq.services import patient_changes, queue_view, scrubbing
+from otq.services import queue_view, warm
 from otq.services.queue_view import QueueView
 from otq.services.queues import QueueRow, queue_counts, queue_rows
 from otq.services.session import Session
@@ -157,8 +156,7 @@ class StoreLoading:
                 for spec in self.specs:
                     if spec.id in wanted:
                         queue_rows(session, spec)
-                patient_changes.prepare(session)
-                scrubbing.warm(session)
+                warm.before_first_commit(session)
             after = queue_view.store_state(self.opening.store_path)
             # The view is "current" only if nothing changed the files while we read them.
             queue_view.save(session, self.specs, state=before if before == after else None,
@@ -167,9 +165,6 @@ class StoreLoading:
             self._tell_app(self._load_failed, exc)
             return
         self._tell_app(self._loaded, session, counts, time.monotonic() - started)
-        # The first visit scrubbed (another biller's coding, an edit) would read the ICD-10-CM
-        # table on the UI thread: a 0.6 s pause. This thread has nothing else to do.
-        icd_table().load()
 
     def _loaded(self, session: Session, counts: dict[str, int], took: float) -> None:
         self.session = session
