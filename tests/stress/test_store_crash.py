@@ -42,7 +42,12 @@ def _temp_files(path) -> list[str]:
 
 
 def _shared_group() -> int:
-    """A group other than root's, as a shared billing folder would have."""
+    """A group other than the user's own, as a shared billing folder would have. Only root
+    may give a file any group; anyone else, one of the groups they are in (a newcomer
+    running the tests may be in none but their own: then that one)."""
+    if os.geteuid() != 0:
+        others = [g for g in os.getgroups() if g != os.getegid()]
+        return others[0] if others else os.getegid()
     for name in ("users", "staff", "nogroup", "daemon"):
         try:
             return grp.getgrnam(name).gr_gid
